@@ -1,0 +1,1 @@
+"""Frameworks (bộ chỉ số): the file format, validation, spreadsheets, storage and pages."""

@@ -93,6 +93,7 @@ class LoadResult:
 
     framework: Framework | None
     problems: list[Problem] = field(default_factory=list)
+    code: str = ""
 
     @property
     def errors(self) -> list[Problem]:
@@ -123,7 +124,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Place:
     mapping.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
+        if isinstance(key, bool) or key is None:
+            key = str(key_node.value)  # "yes:", "no:", "on:" are words here, not booleans
+        elif not isinstance(key, str):
             key = str(key)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_places[key] = (key_node.start_mark.line + 1, None)
@@ -327,7 +330,7 @@ def build(document: Any, strict: bool = False) -> LoadResult:
     if strict:
         problems = [p.with_level("error") if p.level == "warning" else p for p in problems]
     ok = not any(p.level == "error" for p in problems)
-    return LoadResult(framework if ok else None, problems)
+    return LoadResult(framework if ok else None, problems, code)
 
 
 def _legal_basis(b: _Builder, document: Place) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The shared layout: base template, styles, home page, language switch, errors."""
