@@ -4,7 +4,7 @@ import io
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from dti.frameworks.access import frameworks_for_user, get_framework_for_user
@@ -55,9 +55,21 @@ def _problem_order(problem: object) -> tuple[int, int]:
     return order.get(getattr(problem, "level", "note"), 3), getattr(problem, "line", None) or 0
 
 
+FIELD_TYPE_LABELS = {
+    "text": gettext_lazy("text"),
+    "integer": gettext_lazy("whole number"),
+    "decimal": gettext_lazy("number"),
+    "url": gettext_lazy("web address"),
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("phone number"),
+    "date": gettext_lazy("date"),
+}
+
+
 def _sections(fields: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
     sections: list[tuple[str, list[dict[str, str]]]] = []
-    for field in fields:
+    for raw in fields:
+        field = {**raw, "type_label": FIELD_TYPE_LABELS.get(raw.get("type", "text"), raw.get("type", ""))}
         name = field.get("section", "")
         if not sections or sections[-1][0] != name:
             sections.append((name, []))

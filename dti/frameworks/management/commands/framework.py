@@ -29,7 +29,6 @@ class Command(BaseCommand):
     help = "Check, list, export and import frameworks (bộ chỉ số)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--lang", default=None, help="language of the messages: vi (default) or en")
         sub = parser.add_subparsers(dest="action", required=True)
         check = sub.add_parser("check", help="validate a framework file or code")
         check.add_argument("source", metavar="FILE_OR_CODE")
@@ -44,6 +43,8 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="validate a framework file and store it in the database")
         imp.add_argument("file", metavar="FILE")
         imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        for command in (check, listing, export, imp):
+            command.add_argument("--lang", default=None, help="language of the messages: vi (default) or en")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(options["lang"] or settings.LANGUAGE_CODE):

@@ -1,0 +1,79 @@
+"""Flows a person clicks through, in a real Chromium (Debian's package) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def loaded(transactional_db: None) -> None:
+    from dti.audit.trail import Actor
+    from dti.web.management.commands.demo import load_builtin_frameworks
+
+    load_builtin_frameworks(Actor(label="test"))
+
+
+def test_browse_frameworks_and_switch_language(page: Any, live_server: Any, loaded: None) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(live_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    page.screenshot(path=str(ARTIFACTS / "home-vi.png"), full_page=True)
+
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Bộ chỉ số").click()
+    page.get_by_role("link", name="Bộ chỉ số DTI cấp huyện tỉnh Bắc Ninh").click()
+    assert page.locator("h1").inner_text() == "Bộ chỉ số DTI cấp huyện tỉnh Bắc Ninh"
+    assert page.locator("tr.pillar").count() == 8
+    assert page.locator("table.criteria tbody tr").count() == 84  # 8 pillars and 76 components
+    assert page.locator(".report-ok").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "framework-huyen-vi.png"), full_page=False)
+
+    page.get_by_role("button", name="EN").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Criteria").is_visible()
+    assert page.locator("h1").inner_text() == "Bộ chỉ số DTI cấp huyện tỉnh Bắc Ninh"
+
+
+def test_inconsistent_framework_shows_its_report(page: Any, live_server: Any, loaded: None) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(live_server.url + "/frameworks/binhphuoc-website/")
+    warnings = page.locator("ul.report li.warning")
+    assert warnings.count() == 10
+    assert warnings.filter(has_text="tiêu chí 6").inner_text().endswith("5,5 điểm nhưng tổng điểm các tiêu chí con là 7")
+    page.screenshot(path=str(ARTIFACTS / "framework-website-vi.png"), full_page=False)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Tải xuống tệp Excel").click()
+    assert download_info.value.suggested_filename == "binhphuoc-website-v1.xlsx"
