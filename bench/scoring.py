@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sqlite3
 import sys
 import time
-import resource
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dti.frameworks.fileformat import builtin_path, load_file  # noqa: E402
-from dti.scoring import Framework, rank, rank_by_pillar, score  # noqa: E402
+from dti.frameworks.fileformat import builtin_path, load_file
+from dti.scoring import Framework, rank, rank_by_pillar, score
 
 
-def synthetic_answers(framework: Framework, units: int, seed: int = 2024) -> list[dict[str, dict[str, object]]]:
+def synthetic_answers(
+    framework: Framework, units: int, seed: int = 2024
+) -> list[dict[str, dict[str, object]]]:
     rng = random.Random(seed)
     general = {"civil_servants": 120, "public_employees": 380, "sub_units": 14, "procedures": 90}
     period = []
@@ -45,7 +47,10 @@ def synthetic_answers(framework: Framework, units: int, seed: int = 2024) -> lis
                     answers[leaf.code] = {"numerator": rng.randint(0, denominator)}
                 else:
                     denominator = rng.randint(1, 500)
-                    answers[leaf.code] = {"numerator": rng.randint(0, denominator), "denominator": denominator}
+                    answers[leaf.code] = {
+                        "numerator": rng.randint(0, denominator),
+                        "denominator": denominator,
+                    }
             elif rule.type == "bands":
                 answers[leaf.code] = {"value": rng.randint(0, 100)}
             elif rule.type == "count":
@@ -58,12 +63,16 @@ def synthetic_answers(framework: Framework, units: int, seed: int = 2024) -> lis
     return [{"__general__": general, **a} for a in period]  # type: ignore[dict-item]
 
 
-def run_engine(framework: Framework, period: list[dict[str, dict[str, object]]]) -> tuple[dict[int, Decimal], float]:
+def run_engine(
+    framework: Framework, period: list[dict[str, dict[str, object]]]
+) -> tuple[dict[int, Decimal], float]:
     start = time.perf_counter()
     results = {}
     for unit, answers in enumerate(period):
         general = answers["__general__"]
-        results[unit] = score(framework, {k: v for k, v in answers.items() if k != "__general__"}, general)
+        results[unit] = score(
+            framework, {k: v for k, v in answers.items() if k != "__general__"}, general
+        )
     totals = {unit: result.total for unit, result in results.items()}
     ranks = rank(totals)
     pillar_ranks = rank_by_pillar(results)
@@ -72,7 +81,9 @@ def run_engine(framework: Framework, period: list[dict[str, dict[str, object]]])
     return totals, elapsed
 
 
-def run_baseline(framework: Framework, period_totals_source: list[dict[str, Decimal]]) -> tuple[dict[int, Decimal], float, float]:
+def run_baseline(
+    framework: Framework, period_totals_source: list[dict[str, Decimal]]
+) -> tuple[dict[int, Decimal], float, float]:
     """Pre-scored leaves in SQLite; totals and ranks by one GROUP BY query with a window function."""
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE leaf_score (unit INTEGER, pillar TEXT, code TEXT, cents INTEGER)")
@@ -102,7 +113,9 @@ def run_baseline(framework: Framework, period_totals_source: list[dict[str, Deci
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--units", type=int, default=5000)
     parser.add_argument("--framework", default="bacninh-huyen")
     args = parser.parse_args()
@@ -112,8 +125,10 @@ def main() -> None:
     framework = load_file(path).framework
     assert framework is not None
     period = synthetic_answers(framework, args.units)
-    print(f"framework {framework.code}: {len(framework.leaves)} components, {args.units} units "
-          f"({len(framework.leaves) * args.units:,} leaf scores)")
+    print(
+        f"framework {framework.code}: {len(framework.leaves)} components, {args.units} units "
+        f"({len(framework.leaves) * args.units:,} leaf scores)"
+    )
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     totals, engine_time = run_engine(framework, period)
@@ -122,16 +137,26 @@ def main() -> None:
     # The baseline needs the leaves pre-scored: take them from the engine, outside the timing.
     leaves = []
     for answers in period:
-        result = score(framework, {k: v for k, v in answers.items() if k != "__general__"}, answers["__general__"])
-        leaves.append({leaf.code: result.nodes[leaf.code].score or Decimal(0) for leaf in framework.leaves})
+        result = score(
+            framework,
+            {k: v for k, v in answers.items() if k != "__general__"},
+            answers["__general__"],
+        )
+        leaves.append(
+            {leaf.code: result.nodes[leaf.code].score or Decimal(0) for leaf in framework.leaves}
+        )
     sql_totals, sql_time, load_time = run_baseline(framework, leaves)
     assert sql_totals == totals, "the baseline must agree with the engine"
 
-    print(f"scoring package: score + rank (total and per pillar): {engine_time:8.3f} s "
-          f"({engine_time / args.units * 1000:.3f} ms per unit); peak RSS {rss_after / 1024:.0f} MiB "
-          f"(+{(rss_after - rss_before) / 1024:.0f} MiB while scoring)")
-    print(f"baseline SQL GROUP BY + RANK() over pre-scored leaves: {sql_time:8.3f} s "
-          f"(loading {len(framework.leaves) * args.units:,} rows took {load_time:.3f} s more)")
+    print(
+        f"scoring package: score + rank (total and per pillar): {engine_time:8.3f} s "
+        f"({engine_time / args.units * 1000:.3f} ms per unit); peak RSS {rss_after / 1024:.0f} MiB "
+        f"(+{(rss_after - rss_before) / 1024:.0f} MiB while scoring)"
+    )
+    print(
+        f"baseline SQL GROUP BY + RANK() over pre-scored leaves: {sql_time:8.3f} s "
+        f"(loading {len(framework.leaves) * args.units:,} rows took {load_time:.3f} s more)"
+    )
     print(f"ratio engine / baseline: {engine_time / sql_time:.1f}×")
 
 

@@ -15,8 +15,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -53,7 +59,9 @@ def test_browse_frameworks_and_switch_language(page: Any, live_server: Any, load
     assert page.locator("html").get_attribute("lang") == "vi"
     page.screenshot(path=str(ARTIFACTS / "home-vi.png"), full_page=True)
 
-    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Bộ chỉ số").click()
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
+        "link", name="Bộ chỉ số"
+    ).click()
     page.get_by_role("link", name="Bộ chỉ số DTI cấp huyện tỉnh Bắc Ninh").click()
     assert page.locator("h1").inner_text() == "Bộ chỉ số DTI cấp huyện tỉnh Bắc Ninh"
     assert page.locator("tr.pillar").count() == 8
@@ -72,7 +80,11 @@ def test_inconsistent_framework_shows_its_report(page: Any, live_server: Any, lo
     page.goto(live_server.url + "/frameworks/binhphuoc-website/")
     warnings = page.locator("ul.report li.warning")
     assert warnings.count() == 10
-    assert warnings.filter(has_text="tiêu chí 6").inner_text().endswith("5,5 điểm nhưng tổng điểm các tiêu chí con là 7")
+    assert (
+        warnings.filter(has_text="tiêu chí 6")
+        .inner_text()
+        .endswith("5,5 điểm nhưng tổng điểm các tiêu chí con là 7")
+    )
     page.screenshot(path=str(ARTIFACTS / "framework-website-vi.png"), full_page=False)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Tải xuống tệp Excel").click()

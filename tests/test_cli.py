@@ -22,13 +22,19 @@ DATA = Path(__file__).parent / "data"
 DTI = Path(sys.executable).parent / "dti"
 
 
-def dti(*args: str | Path, tmp_path: Path, lang: str | None = None) -> subprocess.CompletedProcess[str]:
+def dti(
+    *args: str | Path, tmp_path: Path, lang: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["DTI_VAR_DIR"] = str(tmp_path / "var")  # no database there: commands that need none must work
+    env["DTI_VAR_DIR"] = str(
+        tmp_path / "var"
+    )  # no database there: commands that need none must work
     command = [str(DTI), *map(str, args)]
     if lang:
         command += ["--lang", lang]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -39,7 +45,12 @@ def test_check_bac_ninh_is_clean(name: str, leaves: int, tmp_path: Path) -> None
     assert done.returncode == 0
     report = json.loads(done.stdout)
     assert report == {
-        "code": name, "total_max": "1000.00", "leaf_count": leaves, "errors": [], "warnings": [], "notes": []
+        "code": name,
+        "total_max": "1000.00",
+        "leaf_count": leaves,
+        "errors": [],
+        "warnings": [],
+        "notes": [],
     }
 
 
@@ -56,7 +67,10 @@ def test_check_binh_phuoc_website_warns_and_strict_fails(tmp_path: Path) -> None
     report = json.loads(done.stdout)
     wheres = [w["where"] for w in report["warnings"]]
     assert wheres[:2] == ["2 (line 43)", "3 (line 75)"]
-    assert {"where": "line 14", "message": "the stated total is 100 points but the criteria carry 98"} in report["warnings"]
+    assert {
+        "where": "line 14",
+        "message": "the stated total is 100 points but the criteria carry 98",
+    } in report["warnings"]
     assert len(report["warnings"]) == 10
     strict = dti("framework", "check", "binhphuoc-website", "--json", "--strict", tmp_path=tmp_path)
     assert strict.returncode == 1
@@ -65,7 +79,9 @@ def test_check_binh_phuoc_website_warns_and_strict_fails(tmp_path: Path) -> None
 
 def test_check_malformed_yaml_is_one_clear_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("code: x\nname: X\ncriteria:\n  - code: '1'\n    title: [oops\n", encoding="utf-8")
+    bad.write_text(
+        "code: x\nname: X\ncriteria:\n  - code: '1'\n    title: [oops\n", encoding="utf-8"
+    )
     done = dti("framework", "check", bad, tmp_path=tmp_path, lang="en")
     assert done.returncode == 1
     errors = [line for line in done.stdout.splitlines() if "error:" in line]
@@ -92,7 +108,9 @@ def test_check_unknown_source(tmp_path: Path) -> None:
 
 
 def test_score_reproduces_the_worked_figures(tmp_path: Path) -> None:
-    done = dti("score", DATA / "worked.yaml", DATA / "worked-answers.yaml", "--json", tmp_path=tmp_path)
+    done = dti(
+        "score", DATA / "worked.yaml", DATA / "worked-answers.yaml", "--json", tmp_path=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["nodes"]["2.1"] == {"score": "1.54", "max": "10.00"}
@@ -124,7 +142,9 @@ def test_score_on_a_builtin_framework_with_general_information(tmp_path: Path) -
 
 def test_score_with_bad_inputs_fails_with_messages(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
-    answers.write_text("'1.1': {numerator: 3}\n'9.9': {yes: true}\n'1.2': {yes: maybe}\n", encoding="utf-8")
+    answers.write_text(
+        "'1.1': {numerator: 3}\n'9.9': {yes: true}\n'1.2': {yes: maybe}\n", encoding="utf-8"
+    )
     done = dti("score", "bacninh-so", answers, tmp_path=tmp_path, lang="en")
     assert done.returncode == 1
     assert "1.1: “numerator” is not an input of rule “yesno” (it takes: yes)" in done.stderr
@@ -154,11 +174,18 @@ def test_import_stores_a_version_audits_it_and_is_idempotent(tmp_path: Path) -> 
     text = (BUILTIN / "bacninh-so.yaml").read_text(encoding="utf-8")
     source = tmp_path / "so.yaml"
     source.write_text(text, encoding="utf-8")
-    assert "Imported bacninh-so as version 1." in run("framework", "import", str(source), "--lang", "en")
+    assert "Imported bacninh-so as version 1." in run(
+        "framework", "import", str(source), "--lang", "en"
+    )
     assert "already identical" in run("framework", "import", str(source), "--lang", "en")
     source.write_text(text.replace("max: 530", "max: 530\n    notes: Sửa đổi", 1), encoding="utf-8")
-    assert "Imported bacninh-so as version 2." in run("framework", "import", str(source), "--lang", "en")
-    assert list(Framework.objects.filter(code="bacninh-so").values_list("version", flat=True)) == [2, 1]
+    assert "Imported bacninh-so as version 2." in run(
+        "framework", "import", str(source), "--lang", "en"
+    )
+    assert list(Framework.objects.filter(code="bacninh-so").values_list("version", flat=True)) == [
+        2,
+        1,
+    ]
     records = AuditRecord.objects.filter(action="framework.import")
     assert records.count() == 2
     assert records.first().after["version"] == 2  # type: ignore[union-attr]
@@ -169,7 +196,10 @@ def test_import_stores_a_version_audits_it_and_is_idempotent(tmp_path: Path) -> 
 @pytest.mark.django_db
 def test_import_refuses_a_framework_with_errors(tmp_path: Path) -> None:
     source = tmp_path / "bad.yaml"
-    source.write_text("code: bad\nname: Bad\ncriteria:\n  - {code: '1', title: A, max: -1, rule: yesno}\n", encoding="utf-8")
+    source.write_text(
+        "code: bad\nname: Bad\ncriteria:\n  - {code: '1', title: A, max: -1, rule: yesno}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SystemExit) as exit_info:
         run("framework", "import", str(source), "--lang", "en")
     assert exit_info.value.code == 1
@@ -178,7 +208,9 @@ def test_import_refuses_a_framework_with_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_list_and_export_from_the_database(builtin_frameworks: dict[str, Any], tmp_path: Path) -> None:
+def test_list_and_export_from_the_database(
+    builtin_frameworks: dict[str, Any], tmp_path: Path
+) -> None:
     rows = json.loads(run("framework", "list", "--json"))
     assert [(r["code"], r["leaf_count"], r["source"]) for r in rows] == [
         ("bacninh-huyen", 76, "database"),

@@ -7,9 +7,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dti.scoring import Band, Criterion, Framework, Rule, classify, format_points, rank, rank_by_pillar, score
+from dti.scoring import (
+    Band,
+    Criterion,
+    Framework,
+    Rule,
+    classify,
+    format_points,
+    rank,
+    rank_by_pillar,
+    score,
+)
 from dti.scoring.numbers import parse_decimal, round_points
 from dti.scoring.rules import check_inputs, leaf_points
 
@@ -50,7 +61,9 @@ def test_pillar_of_eight_criteria_totals_46_67() -> None:
     answers = {f"1.{i}": {"yes": True} for i in range(1, 9)}
     answers["1.4"] = {"numerator": 1, "denominator": 3}
     result = score(framework(pillar("1", *children)), answers)
-    assert [result.nodes[f"1.{i}"].score for i in range(1, 9)] == [D(x) for x in "10 10 5 1.67 5 5 5 5".split()]
+    assert [result.nodes[f"1.{i}"].score for i in range(1, 9)] == [
+        D(x) for x in ["10", "10", "5", "1.67", "5", "5", "5", "5"]
+    ]
     assert result.nodes["1"].score == D("46.67")
     assert result.total == D("46.67")
     assert format_points(result.total, "vi") == "46,67"
@@ -89,7 +102,10 @@ def test_ratio_denominator_from_general_information() -> None:
     assert leaf_points(rule, D(20), {"numerator": 10}, {}).status == "unanswered"
 
 
-@pytest.mark.parametrize(("policy", "points", "status"), [("na", None, "na"), ("zero", D(0), "scored"), ("full", D(10), "scored")])
+@pytest.mark.parametrize(
+    ("policy", "points", "status"),
+    [("na", None, "na"), ("zero", D(0), "scored"), ("full", D(10), "scored")],
+)
 def test_ratio_zero_denominator_policy(policy: str, points: Decimal | None, status: str) -> None:
     rule = Rule("ratio", {"zero_denominator": policy})
     outcome = leaf_points(rule, D(10), {"numerator": 0, "denominator": 0}, {})
@@ -118,7 +134,15 @@ def test_count_against_target() -> None:
 
 
 def test_choice_and_manual() -> None:
-    rule = Rule("choice", {"options": [{"key": "a", "label": "A", "points": D(10)}, {"key": "b", "label": "B", "points": D("2.5")}]})
+    rule = Rule(
+        "choice",
+        {
+            "options": [
+                {"key": "a", "label": "A", "points": D(10)},
+                {"key": "b", "label": "B", "points": D("2.5")},
+            ]
+        },
+    )
     assert leaf_points(rule, D(10), {"choice": "b"}, {}).points == D("2.50")
     assert leaf_points(rule, D(10), {"choice": "z"}, {}).status == "invalid"
     manual = Rule("manual")
@@ -127,7 +151,9 @@ def test_choice_and_manual() -> None:
 
 
 def test_inputs_are_checked_with_clear_messages() -> None:
-    _, problems = check_inputs(RATIO, D(10), {"numerator": "abc", "denominator": -1, "yes": True}, {}, False)
+    _, problems = check_inputs(
+        RATIO, D(10), {"numerator": "abc", "denominator": -1, "yes": True}, {}, False
+    )
     messages = [p.message() for p in problems]
     assert "“yes” is not an input of rule “ratio” (it takes: numerator, denominator)" in messages
     assert "“numerator” must be a number, not “abc”" in messages
@@ -153,7 +179,14 @@ def test_parse_decimal_reads_vietnamese_numbers_and_refuses_junk() -> None:
 
 
 def test_not_applicable_excluded_and_rescaled_in_its_parent() -> None:
-    fw = framework(pillar("1", leaf("1.1", "10", YESNO), leaf("1.2", "20", RATIO, na=True), leaf("1.3", "10", YESNO)))
+    fw = framework(
+        pillar(
+            "1",
+            leaf("1.1", "10", YESNO),
+            leaf("1.2", "20", RATIO, na=True),
+            leaf("1.3", "10", YESNO),
+        )
+    )
     result = score(fw, {"1.1": {"yes": True}, "1.2": {"na": True}, "1.3": {"yes": False}})
     assert result.nodes["1.2"].score is None
     # 10 of the 20 applicable points, rescaled to the pillar's 40.
@@ -163,7 +196,9 @@ def test_not_applicable_excluded_and_rescaled_in_its_parent() -> None:
 
 
 def test_not_applicable_full_marks_policy() -> None:
-    fw = framework(pillar("1", leaf("1.1", "10", YESNO), leaf("1.2", "20", RATIO, na=True)), na_policy="full")
+    fw = framework(
+        pillar("1", leaf("1.1", "10", YESNO), leaf("1.2", "20", RATIO, na=True)), na_policy="full"
+    )
     result = score(fw, {"1.1": {"yes": False}, "1.2": {"na": True}})
     assert result.nodes["1.2"].score == D(20)
     assert result.total == D(20)
@@ -204,7 +239,11 @@ def test_rank_by_pillar() -> None:
         "B": score(fw, {"1.1": {"yes": True}, "2.1": {"numerator": 5, "denominator": 10}}),
         "C": score(fw, {"1.1": {"yes": False}, "2.1": {"numerator": 5, "denominator": 10}}),
     }
-    assert rank_by_pillar(results) == {"A": {"1": 1, "2": 3}, "B": {"1": 1, "2": 1}, "C": {"1": 3, "2": 1}}
+    assert rank_by_pillar(results) == {
+        "A": {"1": 1, "2": 3},
+        "B": {"1": 1, "2": 1},
+        "C": {"1": 3, "2": 1},
+    }
 
 
 def test_classification_bands() -> None:
@@ -223,17 +262,28 @@ counts = st.integers(min_value=0, max_value=10_000)
 @given(maxima, counts, counts)
 def test_ratio_score_within_zero_and_max(maximum: Decimal, a: int, b: int) -> None:
     numerator, denominator = min(a, b), max(a, b)
-    outcome = leaf_points(Rule("ratio", {"zero_denominator": "zero"}), maximum, {"numerator": numerator, "denominator": denominator}, {})
+    outcome = leaf_points(
+        Rule("ratio", {"zero_denominator": "zero"}),
+        maximum,
+        {"numerator": numerator, "denominator": denominator},
+        {},
+    )
     assert outcome.points is not None
     assert D(0) <= outcome.points <= maximum
     assert outcome.points == round_points(outcome.points)
 
 
 @given(maxima, st.integers(min_value=1, max_value=5000), counts, counts)
-def test_ratio_score_monotone_in_the_numerator(maximum: Decimal, denominator: int, a: int, b: int) -> None:
+def test_ratio_score_monotone_in_the_numerator(
+    maximum: Decimal, denominator: int, a: int, b: int
+) -> None:
     low, high = sorted((min(a, denominator), min(b, denominator)))
-    score_low = leaf_points(RATIO, maximum, {"numerator": low, "denominator": denominator}, {}).points
-    score_high = leaf_points(RATIO, maximum, {"numerator": high, "denominator": denominator}, {}).points
+    score_low = leaf_points(
+        RATIO, maximum, {"numerator": low, "denominator": denominator}, {}
+    ).points
+    score_high = leaf_points(
+        RATIO, maximum, {"numerator": high, "denominator": denominator}, {}
+    ).points
     assert score_low is not None and score_high is not None
     assert score_low <= score_high
 
@@ -248,14 +298,19 @@ def scored_pillars(draw: st.DrawFn) -> tuple[Framework, dict[str, dict[str, int]
             code = f"{p}.{c}"
             children.append(leaf(code, str(draw(st.integers(min_value=1, max_value=40))), RATIO))
             denominator = draw(st.integers(min_value=1, max_value=97))
-            answers[code] = {"numerator": draw(st.integers(min_value=0, max_value=denominator)), "denominator": denominator}
+            answers[code] = {
+                "numerator": draw(st.integers(min_value=0, max_value=denominator)),
+                "denominator": denominator,
+            }
         pillars.append(pillar(str(p), *children))
     return framework(*pillars), answers
 
 
 @settings(max_examples=60)
 @given(scored_pillars())
-def test_parent_equals_sum_of_rounded_children(case: tuple[Framework, dict[str, dict[str, int]]]) -> None:
+def test_parent_equals_sum_of_rounded_children(
+    case: tuple[Framework, dict[str, dict[str, int]]],
+) -> None:
     fw, answers = case
     result = score(fw, answers)
     for node in fw.walk():

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 
 from dti.frameworks.fileformat import load_text, to_document
@@ -49,7 +49,9 @@ def test_framework_list(client: Client, builtin_frameworks: dict[str, Any]) -> N
     assert "1187/QĐ-UBND" in html
 
 
-def test_framework_page_shows_tree_rules_and_report(client: Client, builtin_frameworks: dict[str, Any]) -> None:
+def test_framework_page_shows_tree_rules_and_report(
+    client: Client, builtin_frameworks: dict[str, Any]
+) -> None:
     html = client.get("/frameworks/binhphuoc-website/").content.decode()
     assert "Tin tức sự kiện" in html
     # The validation report, in Vietnamese numbers (decimal comma).
@@ -61,24 +63,34 @@ def test_framework_page_shows_tree_rules_and_report(client: Client, builtin_fram
     assert clean.count('<tr class="pillar"') == 6
 
 
-def test_framework_page_of_an_older_version_and_unknown_ones(client: Client, builtin_frameworks: dict[str, Any]) -> None:
+def test_framework_page_of_an_older_version_and_unknown_ones(
+    client: Client, builtin_frameworks: dict[str, Any]
+) -> None:
     assert client.get("/frameworks/bacninh-so/v1/").status_code == 200
     assert client.get("/frameworks/bacninh-so/v9/").status_code == 404
     assert client.get("/frameworks/nothing/").status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/", "/frameworks/", "/frameworks/bacninh-so/", "/frameworks/bacninh-so/v1/export.yaml"])
-def test_pages_refuse_other_methods(client: Client, builtin_frameworks: dict[str, Any], url: str) -> None:
+@pytest.mark.parametrize(
+    "url", ["/", "/frameworks/", "/frameworks/bacninh-so/", "/frameworks/bacninh-so/v1/export.yaml"]
+)
+def test_pages_refuse_other_methods(
+    client: Client, builtin_frameworks: dict[str, Any], url: str
+) -> None:
     assert client.post(url).status_code == 405
 
 
-def test_export_yaml_loads_back_the_same(client: Client, builtin_frameworks: dict[str, Any]) -> None:
+def test_export_yaml_loads_back_the_same(
+    client: Client, builtin_frameworks: dict[str, Any]
+) -> None:
     response = client.get("/frameworks/binhphuoc-agency/v1/export.yaml")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="binhphuoc-agency-v1.yaml"'
     loaded = load_text(response.content.decode("utf-8"))
     assert loaded.framework is not None
-    assert to_document(loaded.framework) == to_document(to_scoring(builtin_frameworks["binhphuoc-agency"]))
+    assert to_document(loaded.framework) == to_document(
+        to_scoring(builtin_frameworks["binhphuoc-agency"])
+    )
 
 
 def test_export_xlsx(client: Client, builtin_frameworks: dict[str, Any]) -> None:
@@ -97,7 +109,9 @@ def _queries(client: Client, url: str) -> int:
     return len(queries)
 
 
-def test_query_counts_do_not_grow_with_the_framework(client: Client, builtin_frameworks: dict[str, Any]) -> None:
+def test_query_counts_do_not_grow_with_the_framework(
+    client: Client, builtin_frameworks: dict[str, Any]
+) -> None:
     small = _queries(client, "/frameworks/binhphuoc-agency/")
     large = _queries(client, "/frameworks/bacninh-huyen/")
     assert small == large == 3
@@ -111,5 +125,9 @@ def test_stored_framework_scores_like_its_file(builtin_frameworks: dict[str, Any
 
     stored = to_scoring(builtin_frameworks["bacninh-so"])
     original = load_file(builtin_path("bacninh-so")).framework  # type: ignore[arg-type]
-    answers = {"1.1": {"yes": True}, "3.3": {"numerator": 2, "denominator": 13}, "6.9": {"value": 85}}
+    answers = {
+        "1.1": {"yes": True},
+        "3.3": {"numerator": 2, "denominator": 13},
+        "6.9": {"value": 85},
+    }
     assert score(stored, answers).total == score(original, answers).total == Decimal("47.08")  # type: ignore[arg-type]

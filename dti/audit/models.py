@@ -11,7 +11,11 @@ class AuditRecord(models.Model):
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True, on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     actor_label = models.CharField(_("who (as shown)"), max_length=200, blank=True)
     source = models.CharField(_("from where"), max_length=200, blank=True)

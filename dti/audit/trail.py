@@ -32,7 +32,7 @@ class Actor:
 
         try:
             who = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name in some containers
+        except Exception:
             who = "?"
         return cls(None, f"cli:{who}", f"dti {command}")
 

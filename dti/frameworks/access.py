@@ -19,11 +19,15 @@ def frameworks_for_user(request: HttpRequest) -> list[Framework]:
     return sorted(newest.values(), key=lambda f: (f.level, f.name))
 
 
-def get_framework_for_user(request: HttpRequest, code: str, version: int | None = None) -> Framework:
+def get_framework_for_user(
+    request: HttpRequest, code: str, version: int | None = None
+) -> Framework:
     """The framework version the user asked for (the newest by default), or 404."""
     queryset = Framework.objects.filter(code=code)
     framework = (
-        queryset.filter(version=version).first() if version is not None else queryset.order_by("-version").first()
+        queryset.filter(version=version).first()
+        if version is not None
+        else queryset.order_by("-version").first()
     )
     if framework is None:
         raise Http404

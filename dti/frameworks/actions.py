@@ -67,7 +67,12 @@ def import_framework(
         "framework.import",
         stored,
         before=None,
-        after={"code": stored.code, "version": stored.version, "total": stored.total_max, "leaves": stored.leaf_count},
+        after={
+            "code": stored.code,
+            "version": stored.version,
+            "total": stored.total_max,
+            "leaves": stored.leaf_count,
+        },
         reason=source_name,
     )
     return stored, True
@@ -102,5 +107,3 @@ def _store_criteria(stored: Framework, fw: scoring.Framework) -> None:
             add(node.children, row, depth + 1)
 
     add(fw.criteria, None, 1)
-
-

@@ -32,7 +32,8 @@ from dti.scoring.model import (
     Rule,
 )
 from dti.scoring.numbers import parse_decimal, plain
-from dti.scoring.problems import Problem, gettext_noop as _
+from dti.scoring.problems import Problem
+from dti.scoring.problems import gettext_noop as _
 from dti.scoring.rules import check_rule
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
@@ -162,7 +163,9 @@ def read_yaml(text: str) -> tuple[Any, list[Problem]]:
             Problem("error", _("this is not valid YAML: %(detail)s"), {"detail": detail}, line=line)
         ]
     except yaml.YAMLError as exc:
-        return None, [Problem("error", _("this is not valid YAML: %(detail)s"), {"detail": str(exc)})]
+        return None, [
+            Problem("error", _("this is not valid YAML: %(detail)s"), {"detail": str(exc)})
+        ]
 
 
 def load_text(text: str, strict: bool = False) -> LoadResult:
@@ -185,10 +188,19 @@ def load_file(path: str | Path, strict: bool = False) -> LoadResult:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return LoadResult(None, [Problem("error", _("the file is not UTF-8 text; save it as UTF-8 YAML"))])
+        return LoadResult(
+            None, [Problem("error", _("the file is not UTF-8 text; save it as UTF-8 YAML"))]
+        )
     except OSError as exc:
         return LoadResult(
-            None, [Problem("error", _("cannot read the file: %(reason)s"), {"reason": exc.strerror or str(exc)})]
+            None,
+            [
+                Problem(
+                    "error",
+                    _("cannot read the file: %(reason)s"),
+                    {"reason": exc.strerror or str(exc)},
+                )
+            ],
         )
     return load_text(text, strict=strict)
 
@@ -222,7 +234,9 @@ class _Builder:
         line, cell = where.place(at) if where is not None else (None, None)
         self.problems.append(Problem(level, template, params, code=code, line=line, cell=cell))  # type: ignore[arg-type]
 
-    def unknown_keys(self, data: Place, allowed: Iterable[str], what: str, code: str | None = None) -> None:
+    def unknown_keys(
+        self, data: Place, allowed: Iterable[str], what: str, code: str | None = None
+    ) -> None:
         for key in data:
             if key not in allowed:
                 self.add(
@@ -242,10 +256,26 @@ class _Builder:
         try:
             value = parse_decimal(data[key])
         except ValueError:
-            self.add("error", _("“%(key)s” must be a number, not “%(value)s”"), data, key, code, key=key, value=data[key])
+            self.add(
+                "error",
+                _("“%(key)s” must be a number, not “%(value)s”"),
+                data,
+                key,
+                code,
+                key=key,
+                value=data[key],
+            )
             return None
         if value < 0:
-            self.add("error", _("“%(key)s” cannot be negative (%(value)s)"), data, key, code, key=key, value=value)
+            self.add(
+                "error",
+                _("“%(key)s” cannot be negative (%(value)s)"),
+                data,
+                key,
+                code,
+                key=key,
+                value=value,
+            )
             return None
         return value
 
@@ -281,13 +311,25 @@ def build(document: Any, strict: bool = False) -> LoadResult:
     if not code:
         b.add("error", _("the framework has no “code”"), document)
     elif not CODE_PATTERN.match(code):
-        b.add("error", _("the code “%(code)s” may use only lower-case letters, digits and “-”"), document, "code", code=code)
+        b.add(
+            "error",
+            _("the code “%(code)s” may use only lower-case letters, digits and “-”"),
+            document,
+            "code",
+            code=code,
+        )
     name = b.text(document, "name")
     if not name:
         b.add("error", _("the framework has no “name”"), document)
     level = b.text(document, "level") or "other"
     if level not in LEVELS:
-        b.add("error", _("“level” must be one of: %(levels)s"), document, "level", levels=", ".join(LEVELS))
+        b.add(
+            "error",
+            _("“level” must be one of: %(levels)s"),
+            document,
+            "level",
+            levels=", ".join(LEVELS),
+        )
     year: int | None = None
     if document.get("year") is not None:
         raw_year = document["year"]
@@ -299,14 +341,24 @@ def build(document: Any, strict: bool = False) -> LoadResult:
     total = b.number(document, "total")
     na_policy = b.text(document, "not_applicable") or "exclude"
     if na_policy not in NA_POLICIES:
-        b.add("error", _("“not_applicable” must be “exclude” (exclude and rescale) or “full” (full marks)"), document, "not_applicable")
+        b.add(
+            "error",
+            _("“not_applicable” must be “exclude” (exclude and rescale) or “full” (full marks)"),
+            document,
+            "not_applicable",
+        )
     bands = _bands(b, document)
     fields = _general_fields(b, document)
 
     roots: list[Criterion] = []
     raw_criteria = document.get("criteria")
     if not isinstance(raw_criteria, list) or not raw_criteria:
-        b.add("error", _("the framework has no criteria (“criteria” must be a list)"), document, "criteria" if "criteria" in document else None)
+        b.add(
+            "error",
+            _("the framework has no criteria (“criteria” must be a list)"),
+            document,
+            "criteria" if "criteria" in document else None,
+        )
     else:
         field_map = {f.key: f for f in fields}
         roots = _criteria(b, raw_criteria, None, field_map, document)
@@ -338,7 +390,12 @@ def _legal_basis(b: _Builder, document: Place) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, Place):
-        b.add("error", _("“legal_basis” must have number, date, issuer (and title)"), document, "legal_basis")
+        b.add(
+            "error",
+            _("“legal_basis” must have number, date, issuer (and title)"),
+            document,
+            "legal_basis",
+        )
         return {}
     b.unknown_keys(raw, LEGAL_KEYS, "legal_basis")
     legal = {key: b.text(raw, key) for key in LEGAL_KEYS if raw.get(key) is not None}
@@ -346,7 +403,13 @@ def _legal_basis(b: _Builder, document: Place) -> dict[str, str]:
         try:
             datetime.date.fromisoformat(legal["date"])
         except ValueError:
-            b.add("error", _("the date “%(date)s” is not a date written as YYYY-MM-DD"), raw, "date", date=legal["date"])
+            b.add(
+                "error",
+                _("the date “%(date)s” is not a date written as YYYY-MM-DD"),
+                raw,
+                "date",
+                date=legal["date"],
+            )
     return legal
 
 
@@ -355,12 +418,22 @@ def _bands(b: _Builder, document: Place) -> list[Band]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        b.add("error", _("“classification” must be a list of {label, min}, highest first"), document, "classification")
+        b.add(
+            "error",
+            _("“classification” must be a list of {label, min}, highest first"),
+            document,
+            "classification",
+        )
         return []
     bands: list[Band] = []
     for item in raw:
         if not isinstance(item, Place) or "label" not in item or "min" not in item:
-            b.add("error", _("each classification band needs “label” and “min”"), item if isinstance(item, Place) else document, None if isinstance(item, Place) else "classification")
+            b.add(
+                "error",
+                _("each classification band needs “label” and “min”"),
+                item if isinstance(item, Place) else document,
+                None if isinstance(item, Place) else "classification",
+            )
             continue
         b.unknown_keys(item, ("label", "min"), "classification")
         low = b.number(item, "min")
@@ -369,7 +442,9 @@ def _bands(b: _Builder, document: Place) -> list[Band]:
         if bands and low >= bands[-1].min:
             b.add(
                 "error",
-                _("classification bands out of order: “%(label)s” starts at %(low)s, not below the band before it"),
+                _(
+                    "classification bands out of order: “%(label)s” starts at %(low)s, not below the band before it"
+                ),
                 item,
                 "min",
                 label=b.text(item, "label"),
@@ -390,24 +465,49 @@ def _general_fields(b: _Builder, document: Place) -> list[GeneralField]:
     seen: set[str] = set()
     for item in raw:
         if not isinstance(item, Place):
-            b.add("error", _("each general-information field needs “key” and “label”"), document, "general_info")
+            b.add(
+                "error",
+                _("each general-information field needs “key” and “label”"),
+                document,
+                "general_info",
+            )
             continue
         b.unknown_keys(item, FIELD_KEYS, "general_info")
         key = b.text(item, "key")
         if not key or not FIELD_KEY_PATTERN.match(key):
-            b.add("error", _("a general-information field needs a “key” of lower-case letters, digits and “_”"), item)
+            b.add(
+                "error",
+                _(
+                    "a general-information field needs a “key” of lower-case letters, digits and “_”"
+                ),
+                item,
+            )
             continue
         if key in seen:
-            b.add("error", _("the general-information field “%(key)s” appears twice"), item, "key", key=key)
+            b.add(
+                "error",
+                _("the general-information field “%(key)s” appears twice"),
+                item,
+                "key",
+                key=key,
+            )
             continue
         seen.add(key)
         kind = b.text(item, "type") or "text"
         if kind not in FIELD_TYPES:
-            b.add("error", _("“type” must be one of: %(types)s"), item, "type", types=", ".join(FIELD_TYPES))
+            b.add(
+                "error",
+                _("“type” must be one of: %(types)s"),
+                item,
+                "type",
+                types=", ".join(FIELD_TYPES),
+            )
             continue
         label = b.text(item, "label")
         if not label:
-            b.add("error", _("the general-information field “%(key)s” has no “label”"), item, key=key)
+            b.add(
+                "error", _("the general-information field “%(key)s” has no “label”"), item, key=key
+            )
         fields.append(
             GeneralField(
                 key=key,
@@ -432,7 +532,13 @@ def _criteria(
     nodes: list[Criterion] = []
     for index, item in enumerate(raw, 1):
         if not isinstance(item, Place):
-            b.add("error", _("each criterion must be a mapping with code, title, max …"), container, "children" if parent else "criteria", code=parent)
+            b.add(
+                "error",
+                _("each criterion must be a mapping with code, title, max …"),
+                container,
+                "children" if parent else "criteria",
+                code=parent,
+            )
             continue
         node = _criterion(b, item, index, parent, fields)
         if node is not None:
@@ -461,7 +567,16 @@ def _criterion(
     b.unknown_keys(item, NODE_KEYS, _("criterion %(code)s") % {"code": code}, code)
     if code in b.codes:
         first = b.codes[code].line
-        b.add("error", _("the code “%(code)s” is used twice (first at line %(first)s)") if first else _("the code “%(code)s” is used twice"), item, "code", code, first=first)
+        b.add(
+            "error",
+            _("the code “%(code)s” is used twice (first at line %(first)s)")
+            if first
+            else _("the code “%(code)s” is used twice"),
+            item,
+            "code",
+            code,
+            first=first,
+        )
     else:
         b.codes[code] = item
     title = b.text(item, "title", code)
@@ -486,7 +601,13 @@ def _criterion(
     raw_rule = item.get("rule")
     if children:
         if raw_rule is not None:
-            b.add("error", _("criterion %(code)s has sub-criteria, so it has no rule: its score is their sum"), item, "rule", code)
+            b.add(
+                "error",
+                _("criterion %(code)s has sub-criteria, so it has no rule: its score is their sum"),
+                item,
+                "rule",
+                code,
+            )
     else:
         rule = _rule(b, item, raw_rule, code, maximum, fields)
 
@@ -523,10 +644,20 @@ def _criterion(
 
 
 def _rule(
-    b: _Builder, item: Place, raw: Any, code: str, maximum: Decimal | None, fields: dict[str, GeneralField]
+    b: _Builder,
+    item: Place,
+    raw: Any,
+    code: str,
+    maximum: Decimal | None,
+    fields: dict[str, GeneralField],
 ) -> Rule | None:
     if raw is None:
-        b.add("note", _("criterion %(code)s has no rule; it is scored manually (a score within [0, max])"), item, code=code)
+        b.add(
+            "note",
+            _("criterion %(code)s has no rule; it is scored manually (a score within [0, max])"),
+            item,
+            code=code,
+        )
         return Rule("manual")
     if isinstance(raw, str):
         rule = Rule(raw.strip())
@@ -537,13 +668,23 @@ def _rule(
             return None
         rule = Rule(kind, {k: v for k, v in raw.items() if k != "type"})
     else:
-        b.add("error", _("the rule of criterion %(code)s must be a name or a mapping with “type”"), item, "rule", code)
+        b.add(
+            "error",
+            _("the rule of criterion %(code)s must be a name or a mapping with “type”"),
+            item,
+            "rule",
+            code,
+        )
         return None
     typed, problems = check_rule(rule, maximum, fields)
     where = raw if isinstance(raw, Place) else item
     for problem in problems:
         line, cell = where.place("rule" if where is item else None)
-        b.problems.append(Problem(problem.level, problem.template, problem.params, code=code, line=line, cell=cell))
+        b.problems.append(
+            Problem(
+                problem.level, problem.template, problem.params, code=code, line=line, cell=cell
+            )
+        )
     return typed if not problems else None
 
 
@@ -552,7 +693,9 @@ def _check_parent(b: _Builder, node: Criterion, item: Place) -> None:
     if node.max is None:
         b.add(
             "note",
-            _("criterion %(code)s has no maximum printed; it is the sum of its sub-criteria, %(sum)s"),
+            _(
+                "criterion %(code)s has no maximum printed; it is the sum of its sub-criteria, %(sum)s"
+            ),
             item,
             code=node.code,
             sum=children_sum,
@@ -560,7 +703,9 @@ def _check_parent(b: _Builder, node: Criterion, item: Place) -> None:
     elif node.max != children_sum:
         b.add(
             "warning",
-            _("criterion %(code)s is printed with %(max)s points but its sub-criteria carry %(sum)s"),
+            _(
+                "criterion %(code)s is printed with %(max)s points but its sub-criteria carry %(sum)s"
+            ),
             item,
             "max",
             node.code,
@@ -570,7 +715,9 @@ def _check_parent(b: _Builder, node: Criterion, item: Place) -> None:
     if node.announced_max is not None and node.announced_max != children_sum:
         b.add(
             "warning",
-            _("criterion %(code)s is announced as %(announced)s points but its sub-criteria carry %(sum)s"),
+            _(
+                "criterion %(code)s is announced as %(announced)s points but its sub-criteria carry %(sum)s"
+            ),
             item,
             "announced_max",
             node.code,
@@ -582,7 +729,12 @@ def _check_parent(b: _Builder, node: Criterion, item: Place) -> None:
 def _check_totals(b: _Builder, framework: Framework, document: Place) -> None:
     tree_total = framework.max
     if framework.total is None:
-        b.add("note", _("the framework states no total; its criteria carry %(sum)s points"), document, sum=tree_total)
+        b.add(
+            "note",
+            _("the framework states no total; its criteria carry %(sum)s points"),
+            document,
+            sum=tree_total,
+        )
     elif framework.total != tree_total:
         b.add(
             "warning",
@@ -593,12 +745,15 @@ def _check_totals(b: _Builder, framework: Framework, document: Place) -> None:
             sum=tree_total,
         )
     announced = [r.announced_max for r in framework.criteria if r.announced_max is not None]
-    if announced and framework.total is not None:
+    # Compared only when every pillar has announced points: a partial list cannot add up.
+    if announced and len(announced) == len(framework.criteria) and framework.total is not None:
         announced_sum = sum(announced, ZERO)
-        if len(announced) != len(framework.criteria) or announced_sum != framework.total:
+        if announced_sum != framework.total:
             b.add(
                 "warning",
-                _("the points announced for the pillars add up to %(sum)s, not the stated total %(total)s"),
+                _(
+                    "the points announced for the pillars add up to %(sum)s, not the stated total %(total)s"
+                ),
                 document,
                 "total",
                 sum=announced_sum,
@@ -692,5 +847,7 @@ _Dumper.add_representer(Place, _Dumper.represent_dict)
 def dump_yaml(framework: Framework) -> str:
     """The framework as a framework file; loading it back gives the same framework."""
     header = f"# {framework.name}\n# DTI framework file — format: docs/framework-format.md\n"
-    body = yaml.dump(to_document(framework), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
+    body = yaml.dump(
+        to_document(framework), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110
+    )
     return header + body

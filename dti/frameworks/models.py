@@ -34,18 +34,24 @@ class Framework(models.Model):
     code = models.SlugField(_("code"), max_length=100)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=500)
-    level = models.CharField(_("level"), max_length=20, choices=[(v, LEVEL_LABELS[v]) for v in LEVELS])
+    level = models.CharField(
+        _("level"), max_length=20, choices=[(v, LEVEL_LABELS[v]) for v in LEVELS]
+    )
     year = models.PositiveIntegerField(_("year"), null=True, blank=True)
     legal_number = models.CharField(_("decision number"), max_length=200, blank=True)
     legal_date = models.DateField(_("decision date"), null=True, blank=True)
     legal_issuer = models.CharField(_("issued by"), max_length=300, blank=True)
     legal_title = models.TextField(_("decision title"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    stated_total = models.DecimalField(_("stated total"), max_digits=9, decimal_places=2, null=True, blank=True)
+    stated_total = models.DecimalField(
+        _("stated total"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     total_max = models.DecimalField(_("total of the criteria"), max_digits=9, decimal_places=2)
     leaf_count = models.PositiveIntegerField(_("scored criteria"))
     na_policy = models.CharField(
-        _("not-applicable policy"), max_length=10, choices=[(v, NA_POLICY_LABELS[v]) for v in NA_POLICIES]
+        _("not-applicable policy"),
+        max_length=10,
+        choices=[(v, NA_POLICY_LABELS[v]) for v in NA_POLICIES],
     )
     classification = models.JSONField(_("classification bands"), default=list, blank=True)
     general_info = models.JSONField(_("general-information fields"), default=list, blank=True)
@@ -56,7 +62,9 @@ class Framework(models.Model):
 
     class Meta:
         ordering = ["code", "-version"]
-        constraints = [models.UniqueConstraint(fields=["code", "version"], name="framework_code_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="framework_code_version")
+        ]
         verbose_name = _("framework")
         verbose_name_plural = _("frameworks")
 
@@ -76,15 +84,21 @@ class Criterion(models.Model):
     """One criterion of a framework version (chỉ số chính / chỉ số thành phần / tiêu chí)."""
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="criteria")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     position = models.PositiveIntegerField(_("position"))
     depth = models.PositiveSmallIntegerField(_("depth"))
     code = models.CharField(_("code"), max_length=100)
     printed = models.CharField(_("number as printed"), max_length=100, blank=True)
     title = models.TextField(_("title"))
-    max_points = models.DecimalField(_("maximum points"), max_digits=9, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(
+        _("maximum points"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     effective_max = models.DecimalField(_("points carried"), max_digits=9, decimal_places=2)
-    announced_max = models.DecimalField(_("announced points"), max_digits=9, decimal_places=2, null=True, blank=True)
+    announced_max = models.DecimalField(
+        _("announced points"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     rule_type = models.CharField(_("rule"), max_length=20, blank=True)
     rule_params = models.JSONField(_("rule parameters"), default=dict, blank=True)
     evidence = models.TextField(_("evidence guidance"), blank=True)
@@ -95,7 +109,9 @@ class Criterion(models.Model):
 
     class Meta:
         ordering = ["framework", "position"]
-        constraints = [models.UniqueConstraint(fields=["framework", "code"], name="criterion_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="criterion_code_unique")
+        ]
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from dti.scoring.numbers import format_points, parse_decimal
 from dti.scoring.problems import Problem
@@ -33,21 +34,28 @@ def describe_rule(rule_type: str, params: Mapping[str, Any], lang: str | None = 
         return _("Information only, no points")
     if rule_type == "count":
         if "target" in params:
-            return _("Count against a target of %(target)s") % {"target": _n(params["target"], lang)}
+            return _("Count against a target of %(target)s") % {
+                "target": _n(params["target"], lang)
+            }
         return _("Count against a target taken from the general information (%(fields)s)") % {
             "fields": _fields(params["target_field"])
         }
     if rule_type == "choice":
-        options = "; ".join(f"{o.get('label', o['key'])} ({_n(o['points'], lang)})" for o in params["options"])
+        options = "; ".join(
+            f"{o.get('label', o['key'])} ({_n(o['points'], lang)})" for o in params["options"]
+        )
         return _("Choice: %(options)s") % {"options": options}
     parts: list[str] = []
     if rule_type == "ratio":
         parts.append(_("Ratio: numerator / denominator × maximum"))
         if "full_from" in params:
-            parts.append(_("full marks from %(percent)s %%") % {"percent": _n(params["full_from"], lang)})
+            parts.append(
+                _("full marks from %(percent)s %%") % {"percent": _n(params["full_from"], lang)}
+            )
     elif rule_type == "bands":
         steps = "; ".join(
-            _("≥ %(min)s → %(points)s") % {"min": _n(b["min"], lang), "points": _n(b["points"], lang)}
+            _("≥ %(min)s → %(points)s")
+            % {"min": _n(b["min"], lang), "points": _n(b["points"], lang)}
             for b in params["bands"]
         )
         if params.get("input") == "ratio":
@@ -57,7 +65,10 @@ def describe_rule(rule_type: str, params: Mapping[str, Any], lang: str | None = 
     else:
         return rule_type
     if "denominator_field" in params:
-        parts.append(_("denominator from the general information (%(fields)s)") % {"fields": _fields(params["denominator_field"])})
+        parts.append(
+            _("denominator from the general information (%(fields)s)")
+            % {"fields": _fields(params["denominator_field"])}
+        )
     policy = params.get("zero_denominator")
     if policy == "zero":
         parts.append(_("zero denominator: 0 points"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.db import DatabaseError
+
 from dti.frameworks.fileformat import LoadResult, builtin_path, load_file
 from dti.scoring.problems import Problem, gettext_noop
 
@@ -20,12 +22,14 @@ def load_source(source: str, strict: bool = False, database: bool = True) -> Loa
 
         try:
             stored = Framework.objects.filter(code=source).order_by("-version").first()
-        except Exception:  # noqa: BLE001 - no database yet: fall back to the built-in files
+        except DatabaseError:  # no database yet: fall back to the built-in files
             stored = None
         if stored is not None:
             result = revalidate(stored)
             if strict:
-                result.problems = [p.with_level("error") if p.level == "warning" else p for p in result.problems]
+                result.problems = [
+                    p.with_level("error") if p.level == "warning" else p for p in result.problems
+                ]
                 if result.errors:
                     result.framework = None
             return result
@@ -33,5 +37,11 @@ def load_source(source: str, strict: bool = False, database: bool = True) -> Loa
         return load_file(builtin, strict=strict)
     return LoadResult(
         None,
-        [Problem("error", gettext_noop("there is no file “%(source)s” and no framework with that code"), {"source": source})],
+        [
+            Problem(
+                "error",
+                gettext_noop("there is no file “%(source)s” and no framework with that code"),
+                {"source": source},
+            )
+        ],
     )

@@ -30,6 +30,7 @@ import datetime
 import os
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -245,6 +246,9 @@ def _load_sheets(
 ) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     """The raw rows of the framework's sheets; any failure to read them is one problem."""
     with contextlib.ExitStack() as stack:
+        # openpyxl warns about what it drops (data validation, damaged parts): not the reader's news
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore", UserWarning)
         if isinstance(source, (str, os.PathLike)):
             try:
                 handle: IO[bytes] = stack.enter_context(open(source, "rb"))
@@ -1104,6 +1108,11 @@ class _FlowDumper(yaml.SafeDumper):
 
 
 def _represent_decimal(dumper: _FlowDumper, value: Decimal) -> yaml.ScalarNode:
+    if value.is_finite() and value.adjusted() > MAX_DIGITS:  # 1E+40: "1.0e+40", read back exact
+        _sign, digits, _exponent = value.as_tuple()
+        mantissa = "".join(map(str, digits[1:])) or "0"
+        text = f"{'-' if value < 0 else ''}{digits[0]}.{mantissa}e{value.adjusted():+d}"
+        return dumper.represent_scalar("tag:yaml.org,2002:float", text)
     text = plain(value)
     if "." in text:
         return dumper.represent_scalar("tag:yaml.org,2002:float", text)

@@ -44,7 +44,14 @@ def problem_from_json(data: Mapping[str, Any]) -> Problem:
             params[key] = Decimal(value)
         else:
             params[key] = value
-    return Problem(data["level"], data["template"], params, data.get("code"), data.get("line"), data.get("cell"))
+    return Problem(
+        data["level"],
+        data["template"],
+        params,
+        data.get("code"),
+        data.get("line"),
+        data.get("cell"),
+    )
 
 
 def _looks_decimal(text: str) -> bool:
@@ -137,4 +144,13 @@ def export_document(framework: Framework) -> dict[str, Any]:
     return to_document(to_scoring(framework))
 
 
-__all__ = ["document_of", "export_document", "jsonable", "problem_from_json", "problem_to_json", "revalidate", "rule_document", "to_scoring"]
+__all__ = [
+    "document_of",
+    "export_document",
+    "jsonable",
+    "problem_from_json",
+    "problem_to_json",
+    "revalidate",
+    "rule_document",
+    "to_scoring",
+]

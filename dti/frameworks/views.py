@@ -4,7 +4,8 @@ import io
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language, gettext as _, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dti.frameworks.access import frameworks_for_user, get_framework_for_user
@@ -38,7 +39,11 @@ def framework_detail(request: HttpRequest, code: str, version: int | None = None
     report = [
         {"level": p.level, **render_problem(p, lang)} for p in sorted(problems, key=_problem_order)
     ]
-    versions = list(framework.__class__.objects.filter(code=code).order_by("-version").values_list("version", flat=True))
+    versions = list(
+        framework.__class__.objects.filter(code=code)
+        .order_by("-version")
+        .values_list("version", flat=True)
+    )
     context = {
         "framework": framework,
         "rows": rows,
@@ -69,7 +74,10 @@ FIELD_TYPE_LABELS = {
 def _sections(fields: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
     sections: list[tuple[str, list[dict[str, str]]]] = []
     for raw in fields:
-        field = {**raw, "type_label": FIELD_TYPE_LABELS.get(raw.get("type", "text"), raw.get("type", ""))}
+        field = {
+            **raw,
+            "type_label": FIELD_TYPE_LABELS.get(raw.get("type", "text"), raw.get("type", "")),
+        }
         name = field.get("section", "")
         if not sections or sections[-1][0] != name:
             sections.append((name, []))
@@ -82,7 +90,9 @@ def framework_export(request: HttpRequest, code: str, version: int, fmt: str) ->
     framework = get_framework_for_user(request, code, version)
     filename = f"{framework.code}-v{framework.version}"
     if fmt == "yaml":
-        response = HttpResponse(dump_yaml(to_scoring(framework)), content_type="application/x-yaml; charset=utf-8")
+        response = HttpResponse(
+            dump_yaml(to_scoring(framework)), content_type="application/x-yaml; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}.yaml"'
         return response
     if fmt == "xlsx":
@@ -93,4 +103,6 @@ def framework_export(request: HttpRequest, code: str, version: int, fmt: str) ->
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
         return response
-    return HttpResponse(_("Unknown export format."), status=404, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        _("Unknown export format."), status=404, content_type="text/plain; charset=utf-8"
+    )

@@ -16,7 +16,8 @@ from typing import Any
 
 from dti.scoring.model import Criterion, Framework
 from dti.scoring.numbers import round_dti, round_points
-from dti.scoring.problems import Problem, gettext_noop as _
+from dti.scoring.problems import Problem
+from dti.scoring.problems import gettext_noop as _
 from dti.scoring.rules import ZERO, leaf_points
 
 Answers = Mapping[str, Mapping[str, Any]]
@@ -83,10 +84,22 @@ def score(
     for code in answers:
         node = framework.by_code.get(code)
         if node is None:
-            problems.append(Problem("error", _("there is no criterion “%(code)s” in this framework"), {"code": code}, code=code))
+            problems.append(
+                Problem(
+                    "error",
+                    _("there is no criterion “%(code)s” in this framework"),
+                    {"code": code},
+                    code=code,
+                )
+            )
         elif not node.is_leaf:
             problems.append(
-                Problem("error", _("“%(code)s” is a group of criteria; answer its sub-criteria"), {"code": code}, code=code)
+                Problem(
+                    "error",
+                    _("“%(code)s” is a group of criteria; answer its sub-criteria"),
+                    {"code": code},
+                    code=code,
+                )
             )
     for root in framework.criteria:
         _score_node(root, framework, answers, general, nodes, problems)
@@ -105,7 +118,9 @@ def _score_node(
     if node.is_leaf:
         result = _score_leaf(node, framework, answers.get(node.code, {}), general, problems)
     else:
-        children = [_score_node(c, framework, answers, general, nodes, problems) for c in node.children]
+        children = [
+            _score_node(c, framework, answers, general, nodes, problems) for c in node.children
+        ]
         result = _add_up(node.code, [c for c in children if c.status != "info"])
     nodes[node.code] = result
     return result
@@ -140,9 +155,15 @@ def _add_up(code: str, children: list[NodeScore]) -> NodeScore:
     raw = sum((c.score for c in applicable if c.score is not None), ZERO)
     applicable_max = sum((c.max for c in applicable), ZERO)
     statuses = {c.status for c in children}
-    status = "scored" if statuses <= {"scored", "na"} else ("unanswered" if statuses == {"unanswered"} else "partial")
+    status = (
+        "scored"
+        if statuses <= {"scored", "na"}
+        else ("unanswered" if statuses == {"unanswered"} else "partial")
+    )
     if applicable_max == full_max:
         return NodeScore(code, raw, full_max, status)
     if applicable_max == 0:
         return NodeScore(code, None, full_max, "na")
-    return NodeScore(code, round_points(raw * full_max / applicable_max), full_max, status, rescaled=True)
+    return NodeScore(
+        code, round_points(raw * full_max / applicable_max), full_max, status, rescaled=True
+    )

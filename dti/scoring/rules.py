@@ -15,7 +15,8 @@ from typing import Any
 
 from dti.scoring.model import NUMERIC_FIELD_TYPES, GeneralField, Rule
 from dti.scoring.numbers import parse_decimal, round_points
-from dti.scoring.problems import Problem, gettext_noop as _
+from dti.scoring.problems import Problem
+from dti.scoring.problems import gettext_noop as _
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -77,7 +78,9 @@ def check_rule(
     if spec is None:
         known = ", ".join(RULES)
         return rule, [
-            _error(_("unknown rule “%(rule)s” (known rules: %(known)s)"), rule=rule.type, known=known)
+            _error(
+                _("unknown rule “%(rule)s” (known rules: %(known)s)"), rule=rule.type, known=known
+            )
         ]
     problems: list[Problem] = []
     typed: dict[str, Any] = {}
@@ -101,14 +104,18 @@ def check_rule(
     for name in spec.get("required", ()):
         if name not in rule.params:
             problems.append(
-                _error(_("rule “%(rule)s” needs the parameter “%(param)s”"), rule=rule.type, param=name)
+                _error(
+                    _("rule “%(rule)s” needs the parameter “%(param)s”"), rule=rule.type, param=name
+                )
             )
     if rule.type == "count" and ("target" in rule.params) == ("target_field" in rule.params):
         problems.append(_error(_("rule “count” needs exactly one of “target” and “target_field”")))
-    if rule.type == "bands" and "denominator_field" in rule.params and typed.get("input") != "ratio":
-        problems.append(
-            _error(_("“denominator_field” of rule “bands” needs “input: ratio”"))
-        )
+    if (
+        rule.type == "bands"
+        and "denominator_field" in rule.params
+        and typed.get("input") != "ratio"
+    ):
+        problems.append(_error(_("“denominator_field” of rule “bands” needs “input: ratio”")))
     if rule.type == "info" and max_points not in (None, ZERO):
         problems.append(_error(_("an “info” criterion carries no points; remove its maximum")))
     return Rule(rule.type, typed), problems
@@ -143,18 +150,30 @@ def _check_param(
             return bad(_("parameter “%(param)s” of rule “%(rule)s” must be a number"))
         if number <= 0 or (kind == "percent" and number > HUNDRED):
             if kind == "percent":
-                return bad(_("parameter “%(param)s” of rule “%(rule)s” must be above 0 and at most 100"))
+                return bad(
+                    _("parameter “%(param)s” of rule “%(rule)s” must be above 0 and at most 100")
+                )
             return bad(_("parameter “%(param)s” of rule “%(rule)s” must be above 0"))
         return number, []
     if kind == "fields":
         names = [value] if isinstance(value, str) else value
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            return bad(_("parameter “%(param)s” of rule “%(rule)s” must name general-information fields"))
+            return bad(
+                _("parameter “%(param)s” of rule “%(rule)s” must name general-information fields")
+            )
         for key in names:
             if key not in fields:
-                return bad(_("parameter “%(param)s” names “%(field)s”, which is not a general-information field"), field=key)
+                return bad(
+                    _(
+                        "parameter “%(param)s” names “%(field)s”, which is not a general-information field"
+                    ),
+                    field=key,
+                )
             if fields[key].type not in NUMERIC_FIELD_TYPES:
-                return bad(_("parameter “%(param)s” names “%(field)s”, which is not a number field"), field=key)
+                return bad(
+                    _("parameter “%(param)s” names “%(field)s”, which is not a number field"),
+                    field=key,
+                )
         return value, []
     if kind == "bands":
         return _check_bands(rule, value, max_points)
@@ -181,7 +200,9 @@ def _check_bands(rule: str, value: Any, max_points: Decimal | None) -> tuple[Any
         if typed and low >= typed[-1]["min"]:
             problems.append(
                 _error(
-                    _("bands out of order: band %(n)s starts at %(low)s, not below the band before it (%(prev)s)"),
+                    _(
+                        "bands out of order: band %(n)s starts at %(low)s, not below the band before it (%(prev)s)"
+                    ),
                     n=index,
                     low=low,
                     prev=typed[-1]["min"],
@@ -199,12 +220,18 @@ def _check_options(rule: str, value: Any, max_points: Decimal | None) -> tuple[A
     seen: set[str] = set()
     for index, option in enumerate(value, 1):
         if not isinstance(option, Mapping) or "key" not in option or "points" not in option:
-            problems.append(_error(_("option %(n)s must have “key”, “label” and “points”"), n=index))
+            problems.append(
+                _error(_("option %(n)s must have “key”, “label” and “points”"), n=index)
+            )
             continue
         unknown = set(option) - {"key", "label", "points"}
         if unknown:
             problems.append(
-                _error(_("option %(n)s has unknown fields: %(names)s"), n=index, names=", ".join(sorted(unknown)))
+                _error(
+                    _("option %(n)s has unknown fields: %(names)s"),
+                    n=index,
+                    names=", ".join(sorted(unknown)),
+                )
             )
         key = str(option["key"])
         if key in seen:
@@ -224,7 +251,11 @@ def _check_points(
     points: Decimal, max_points: Decimal | None, what: str, **params: Any
 ) -> list[Problem]:
     if points < 0:
-        return [_error(_("%(what)s gives negative points (%(points)s)"), what=what % params, points=points)]
+        return [
+            _error(
+                _("%(what)s gives negative points (%(points)s)"), what=what % params, points=points
+            )
+        ]
     if max_points is not None and points > max_points:
         return [
             _error(
@@ -282,7 +313,9 @@ def check_inputs(
             try:
                 number = parse_decimal(value)
             except ValueError:
-                problems.append(_error(_("“%(key)s” must be a number, not “%(value)s”"), key=key, value=value))
+                problems.append(
+                    _error(_("“%(key)s” must be a number, not “%(value)s”"), key=key, value=value)
+                )
                 continue
             if number < 0:
                 problems.append(_error(_("“%(key)s” cannot be negative"), key=key))
@@ -296,17 +329,27 @@ def check_inputs(
         typed.pop("na")
     if rule.type == "manual" and "score" in typed and typed["score"] > max_points:
         problems.append(
-            _error(_("the score %(score)s is above the maximum %(max)s"), score=typed["score"], max=max_points)
+            _error(
+                _("the score %(score)s is above the maximum %(max)s"),
+                score=typed["score"],
+                max=max_points,
+            )
         )
     if rule.type == "choice" and "choice" in typed:
         keys = [option["key"] for option in rule.params["options"]]
         if typed["choice"] not in keys:
             problems.append(
-                _error(_("“%(choice)s” is not one of the choices: %(keys)s"), choice=typed["choice"], keys=", ".join(keys))
+                _error(
+                    _("“%(choice)s” is not one of the choices: %(keys)s"),
+                    choice=typed["choice"],
+                    keys=", ".join(keys),
+                )
             )
     if _uses_ratio(rule) and not rule.params.get("allow_over", False):
         numerator = typed.get("numerator")
-        denominator = typed.get("denominator", _field_sum(rule.params.get("denominator_field"), general))
+        denominator = typed.get(
+            "denominator", _field_sum(rule.params.get("denominator_field"), general)
+        )
         if numerator is not None and denominator is not None and numerator > denominator:
             problems.append(
                 _error(
@@ -363,14 +406,14 @@ def leaf_points(
     raw = _raw_points(rule, max_points, typed, general)
     if raw is None:
         return LeafOutcome(ZERO, "unanswered")
-    if raw == "na":
+    if isinstance(raw, str):  # "na": a zero denominator that makes the criterion not applicable
         return LeafOutcome(None, "na")
     return LeafOutcome(round_points(min(max(raw, ZERO), max_points)), "scored")
 
 
 def _raw_points(
     rule: Rule, max_points: Decimal, typed: Mapping[str, Any], general: Mapping[str, Any]
-) -> Decimal | None | str:
+) -> Decimal | str | None:
     params = rule.params
     if rule.type == "yesno":
         if "yes" not in typed:
@@ -381,7 +424,9 @@ def _raw_points(
     if rule.type == "choice":
         if "choice" not in typed:
             return None
-        points: Decimal = next(o["points"] for o in params["options"] if o["key"] == typed["choice"])
+        points: Decimal = next(
+            o["points"] for o in params["options"] if o["key"] == typed["choice"]
+        )
         return points
     if rule.type == "count":
         if "count" not in typed:
@@ -395,7 +440,7 @@ def _raw_points(
         share = _share(params, typed, general)
         if share is None or isinstance(share, str):
             return share
-        full_from = params.get("full_from", HUNDRED) / HUNDRED
+        full_from: Decimal = params.get("full_from", HUNDRED) / HUNDRED
         return max_points * min(share / full_from, Decimal(1))
     if rule.type == "bands":
         if params.get("input") == "ratio":
@@ -415,7 +460,9 @@ def _raw_points(
     raise AssertionError(rule.type)  # pragma: no cover - check_rule refuses other rules
 
 
-def _share(params: Mapping[str, Any], typed: Mapping[str, Any], general: Mapping[str, Any]) -> Decimal | None | str:
+def _share(
+    params: Mapping[str, Any], typed: Mapping[str, Any], general: Mapping[str, Any]
+) -> Decimal | str | None:
     """numerator / denominator, or a zero-denominator outcome ("na", 0, 1), or None if unanswered."""
     numerator = typed.get("numerator")
     denominator = typed.get("denominator")
@@ -426,5 +473,5 @@ def _share(params: Mapping[str, Any], typed: Mapping[str, Any], general: Mapping
     if denominator == 0:
         policy = params.get("zero_denominator", "na")
         return "na" if policy == "na" else (ZERO if policy == "zero" else Decimal(1))
-    share: Decimal = numerator / denominator
+    share: Decimal = Decimal(numerator) / Decimal(denominator)
     return share

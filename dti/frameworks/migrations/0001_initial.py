@@ -5,72 +5,205 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Framework',
+            name="Framework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=100, verbose_name='code')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('name', models.CharField(max_length=500, verbose_name='name')),
-                ('level', models.CharField(choices=[('department', 'Department level (sở, ban, ngành)'), ('district', 'District level (huyện, thị xã, thành phố)'), ('commune', 'Commune level (xã, phường)'), ('agency', 'Agency'), ('website', 'Website'), ('other', 'Other')], max_length=20, verbose_name='level')),
-                ('year', models.PositiveIntegerField(blank=True, null=True, verbose_name='year')),
-                ('legal_number', models.CharField(blank=True, max_length=200, verbose_name='decision number')),
-                ('legal_date', models.DateField(blank=True, null=True, verbose_name='decision date')),
-                ('legal_issuer', models.CharField(blank=True, max_length=300, verbose_name='issued by')),
-                ('legal_title', models.TextField(blank=True, verbose_name='decision title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('stated_total', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='stated total')),
-                ('total_max', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='total of the criteria')),
-                ('leaf_count', models.PositiveIntegerField(verbose_name='scored criteria')),
-                ('na_policy', models.CharField(choices=[('exclude', 'exclude and rescale'), ('full', 'full marks')], max_length=10, verbose_name='not-applicable policy')),
-                ('classification', models.JSONField(blank=True, default=list, verbose_name='classification bands')),
-                ('general_info', models.JSONField(blank=True, default=list, verbose_name='general-information fields')),
-                ('report', models.JSONField(blank=True, default=list, verbose_name='validation report')),
-                ('source_name', models.CharField(blank=True, max_length=300, verbose_name='imported from')),
-                ('builtin', models.BooleanField(default=False, verbose_name='built in')),
-                ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='imported at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=100, verbose_name="code")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("name", models.CharField(max_length=500, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("department", "Department level (sở, ban, ngành)"),
+                            ("district", "District level (huyện, thị xã, thành phố)"),
+                            ("commune", "Commune level (xã, phường)"),
+                            ("agency", "Agency"),
+                            ("website", "Website"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="level",
+                    ),
+                ),
+                ("year", models.PositiveIntegerField(blank=True, null=True, verbose_name="year")),
+                (
+                    "legal_number",
+                    models.CharField(blank=True, max_length=200, verbose_name="decision number"),
+                ),
+                (
+                    "legal_date",
+                    models.DateField(blank=True, null=True, verbose_name="decision date"),
+                ),
+                (
+                    "legal_issuer",
+                    models.CharField(blank=True, max_length=300, verbose_name="issued by"),
+                ),
+                ("legal_title", models.TextField(blank=True, verbose_name="decision title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "stated_total",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="stated total",
+                    ),
+                ),
+                (
+                    "total_max",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="total of the criteria"
+                    ),
+                ),
+                ("leaf_count", models.PositiveIntegerField(verbose_name="scored criteria")),
+                (
+                    "na_policy",
+                    models.CharField(
+                        choices=[("exclude", "exclude and rescale"), ("full", "full marks")],
+                        max_length=10,
+                        verbose_name="not-applicable policy",
+                    ),
+                ),
+                (
+                    "classification",
+                    models.JSONField(blank=True, default=list, verbose_name="classification bands"),
+                ),
+                (
+                    "general_info",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="general-information fields"
+                    ),
+                ),
+                (
+                    "report",
+                    models.JSONField(blank=True, default=list, verbose_name="validation report"),
+                ),
+                (
+                    "source_name",
+                    models.CharField(blank=True, max_length=300, verbose_name="imported from"),
+                ),
+                ("builtin", models.BooleanField(default=False, verbose_name="built in")),
+                (
+                    "imported_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="imported at"),
+                ),
             ],
             options={
-                'verbose_name': 'framework',
-                'verbose_name_plural': 'frameworks',
-                'ordering': ['code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='framework_code_version')],
+                "verbose_name": "framework",
+                "verbose_name_plural": "frameworks",
+                "ordering": ["code", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "version"), name="framework_code_version"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('depth', models.PositiveSmallIntegerField(verbose_name='depth')),
-                ('code', models.CharField(max_length=100, verbose_name='code')),
-                ('printed', models.CharField(blank=True, max_length=100, verbose_name='number as printed')),
-                ('title', models.TextField(verbose_name='title')),
-                ('max_points', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='maximum points')),
-                ('effective_max', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='points carried')),
-                ('announced_max', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, verbose_name='announced points')),
-                ('rule_type', models.CharField(blank=True, max_length=20, verbose_name='rule')),
-                ('rule_params', models.JSONField(blank=True, default=dict, verbose_name='rule parameters')),
-                ('evidence', models.TextField(blank=True, verbose_name='evidence guidance')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('na_allowed', models.BooleanField(default=False, verbose_name='may be not applicable')),
-                ('lead', models.CharField(blank=True, max_length=300, verbose_name='lead department')),
-                ('coordinating', models.CharField(blank=True, max_length=500, verbose_name='coordinating departments')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='frameworks.criterion')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='frameworks.framework')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                ("depth", models.PositiveSmallIntegerField(verbose_name="depth")),
+                ("code", models.CharField(max_length=100, verbose_name="code")),
+                (
+                    "printed",
+                    models.CharField(blank=True, max_length=100, verbose_name="number as printed"),
+                ),
+                ("title", models.TextField(verbose_name="title")),
+                (
+                    "max_points",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="maximum points",
+                    ),
+                ),
+                (
+                    "effective_max",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="points carried"
+                    ),
+                ),
+                (
+                    "announced_max",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="announced points",
+                    ),
+                ),
+                ("rule_type", models.CharField(blank=True, max_length=20, verbose_name="rule")),
+                (
+                    "rule_params",
+                    models.JSONField(blank=True, default=dict, verbose_name="rule parameters"),
+                ),
+                ("evidence", models.TextField(blank=True, verbose_name="evidence guidance")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "na_allowed",
+                    models.BooleanField(default=False, verbose_name="may be not applicable"),
+                ),
+                (
+                    "lead",
+                    models.CharField(blank=True, max_length=300, verbose_name="lead department"),
+                ),
+                (
+                    "coordinating",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="coordinating departments"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="frameworks.criterion",
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="frameworks.framework",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'criterion',
-                'verbose_name_plural': 'criteria',
-                'ordering': ['framework', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('framework', 'code'), name='criterion_code_unique')],
+                "verbose_name": "criterion",
+                "verbose_name_plural": "criteria",
+                "ordering": ["framework", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("framework", "code"), name="criterion_code_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -40,11 +41,15 @@ class Command(BaseCommand):
         export.add_argument("code", metavar="CODE")
         export.add_argument("--format", choices=["yaml", "xlsx"], default="yaml")
         export.add_argument("-o", "--output", required=True, metavar="FILE")
-        imp = sub.add_parser("import", help="validate a framework file and store it in the database")
+        imp = sub.add_parser(
+            "import", help="validate a framework file and store it in the database"
+        )
         imp.add_argument("file", metavar="FILE")
         imp.add_argument("--strict", action="store_true", help="treat warnings as errors")
         for command in (check, listing, export, imp):
-            command.add_argument("--lang", default=None, help="language of the messages: vi (default) or en")
+            command.add_argument(
+                "--lang", default=None, help="language of the messages: vi (default) or en"
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(options["lang"] or settings.LANGUAGE_CODE):
@@ -55,7 +60,9 @@ class Command(BaseCommand):
     def handle_check(self, options: dict[str, Any]) -> None:
         result = load_source(options["source"], strict=options["strict"])
         if options["json"]:
-            self.stdout.write(json.dumps(check_json(result, options["source"]), ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps(check_json(result, options["source"]), ensure_ascii=False, indent=2)
+            )
         else:
             self.print_report(result, options["source"])
         if result.errors:
@@ -69,7 +76,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  "
                 + _("%(total)s points, %(pillars)s pillars, %(leaves)s scored criteria")
-                % {"total": _points(fw.max, lang), "pillars": len(fw.criteria), "leaves": len(fw.leaves)}
+                % {
+                    "total": _points(fw.max, lang),
+                    "pillars": len(fw.criteria),
+                    "leaves": len(fw.leaves),
+                }
             )
         else:
             self.stdout.write(source)
@@ -77,12 +88,20 @@ class Command(BaseCommand):
         for problem in result.problems:
             shown = render_problem(problem, lang)
             where = f"{shown['where']}: " if shown["where"] else ""
-            style = self.style.ERROR if problem.level == "error" else (self.style.WARNING if problem.level == "warning" else str)
+            style = (
+                self.style.ERROR
+                if problem.level == "error"
+                else (self.style.WARNING if problem.level == "warning" else str)
+            )
             self.stdout.write(style(f"  {labels[problem.level]}: {where}{shown['message']}"))
         self.stdout.write(
             "  "
             + _("%(errors)s errors, %(warnings)s warnings, %(notes)s notes")
-            % {"errors": len(result.errors), "warnings": len(result.warnings), "notes": len(result.notes)}
+            % {
+                "errors": len(result.errors),
+                "warnings": len(result.warnings),
+                "notes": len(result.notes),
+            }
         )
 
     # ------------------------------------------------------------ list
@@ -98,30 +117,50 @@ class Command(BaseCommand):
                     continue
                 stored_codes.add(f.code)
                 rows.append(
-                    {"code": f.code, "name": f.name, "level": f.level, "year": f.year, "version": f.version,
-                     "total_max": decimal_text(f.total_max), "leaf_count": f.leaf_count, "source": "database"}
+                    {
+                        "code": f.code,
+                        "name": f.name,
+                        "level": f.level,
+                        "year": f.year,
+                        "version": f.version,
+                        "total_max": decimal_text(f.total_max),
+                        "leaf_count": f.leaf_count,
+                        "source": "database",
+                    }
                 )
-        except Exception:  # noqa: BLE001 - no database yet: list the built-in files only
-            pass
+        except DatabaseError:  # no database yet: list the built-in files only
+            rows, stored_codes = [], set()
         for code in builtin_codes():
             if code in stored_codes:
                 continue
             result = load_source(code, database=False)
             fw = result.framework
             rows.append(
-                {"code": code, "name": fw.name if fw else "", "level": fw.level if fw else "",
-                 "year": fw.year if fw else None, "version": None,
-                 "total_max": decimal_text(fw.max) if fw else None,
-                 "leaf_count": len(fw.leaves) if fw else None, "source": "builtin"}
+                {
+                    "code": code,
+                    "name": fw.name if fw else "",
+                    "level": fw.level if fw else "",
+                    "year": fw.year if fw else None,
+                    "version": None,
+                    "total_max": decimal_text(fw.max) if fw else None,
+                    "leaf_count": len(fw.leaves) if fw else None,
+                    "source": "builtin",
+                }
             )
         if options["json"]:
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         lang = translation.get_language() or "vi"
         for row in rows:
-            where = _("built in, not imported") if row["source"] == "builtin" else _("version %(v)s") % {"v": row["version"]}
+            where = (
+                _("built in, not imported")
+                if row["source"] == "builtin"
+                else _("version %(v)s") % {"v": row["version"]}
+            )
             total = _points(Decimal(row["total_max"]), lang) if row["total_max"] else "?"
-            self.stdout.write(f"{row['code']:<22} {total:>7}  {row['leaf_count'] or '':>4}  {row['name']}  ({where})")
+            self.stdout.write(
+                f"{row['code']:<22} {total:>7}  {row['leaf_count'] or '':>4}  {row['name']}  ({where})"
+            )
 
     # ------------------------------------------------------------ export
 
@@ -139,7 +178,9 @@ class Command(BaseCommand):
             else:
                 output.write_text(dump_yaml(result.framework), encoding="utf-8")
         except OSError as exc:
-            raise CommandError(_("cannot write %(file)s: %(reason)s") % {"file": output, "reason": exc.strerror}) from None
+            raise CommandError(
+                _("cannot write %(file)s: %(reason)s") % {"file": output, "reason": exc.strerror}
+            ) from None
         self.stdout.write(_("Wrote %(file)s") % {"file": output})
 
     # ------------------------------------------------------------ import
@@ -149,19 +190,30 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("there is no file “%(file)s”") % {"file": path})
         if path.stat().st_size > settings.DTI_FRAMEWORK_MAX_BYTES:
-            raise CommandError(_("the file is too large (more than %(mb)s MB)") % {"mb": settings.DTI_FRAMEWORK_MAX_BYTES // 1024 // 1024})
+            raise CommandError(
+                _("the file is too large (more than %(mb)s MB)")
+                % {"mb": settings.DTI_FRAMEWORK_MAX_BYTES // 1024 // 1024}
+            )
         result = load_file(path, strict=options["strict"])
         if result.errors:
             self.print_report(result, str(path))
             self.stderr.write(_("Nothing was imported."))
             sys.exit(1)
-        framework, created = import_framework(result, Actor.command_line("framework import"), source_name=path.name)
+        framework, created = import_framework(
+            result, Actor.command_line("framework import"), source_name=path.name
+        )
         if result.warnings or result.notes:
             self.print_report(result, str(path))
         if created:
-            self.stdout.write(_("Imported %(code)s as version %(version)s.") % {"code": framework.code, "version": framework.version})
+            self.stdout.write(
+                _("Imported %(code)s as version %(version)s.")
+                % {"code": framework.code, "version": framework.version}
+            )
         else:
-            self.stdout.write(_("%(code)s version %(version)s is already identical; nothing changed.") % {"code": framework.code, "version": framework.version})
+            self.stdout.write(
+                _("%(code)s version %(version)s is already identical; nothing changed.")
+                % {"code": framework.code, "version": framework.version}
+            )
 
 
 def _points(value: Decimal, lang: str) -> str:

@@ -27,29 +27,60 @@ def read_answers(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[Probl
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return {}, {}, [Problem("error", gettext_noop("cannot read the answers file: %(reason)s"), {"reason": reason})]
+        return (
+            {},
+            {},
+            [
+                Problem(
+                    "error",
+                    gettext_noop("cannot read the answers file: %(reason)s"),
+                    {"reason": reason},
+                )
+            ],
+        )
     document, problems = read_yaml(text)
     if problems:
         return {}, {}, problems
     if document is None:
         document = Place()
     if not isinstance(document, Mapping):
-        return {}, {}, [Problem("error", gettext_noop("the answers file must map criterion codes to their inputs"))]
+        return (
+            {},
+            {},
+            [
+                Problem(
+                    "error",
+                    gettext_noop("the answers file must map criterion codes to their inputs"),
+                )
+            ],
+        )
     general = document.get("general_info") or {}
     answers_part = document.get("answers", document)
     answers: dict[str, Any] = {}
     for code, inputs in answers_part.items():
         if code in ("general_info", "answers"):
             continue
-        line = answers_part.key_places.get(code, (None, None))[0] if isinstance(answers_part, Place) else None
+        line = (
+            answers_part.key_places.get(code, (None, None))[0]
+            if isinstance(answers_part, Place)
+            else None
+        )
         if not isinstance(inputs, Mapping):
             problems.append(
-                Problem("error", gettext_noop("the inputs of “%(code)s” must be a mapping such as {yes: true}"), {}, code=code, line=line)
+                Problem(
+                    "error",
+                    gettext_noop("the inputs of “%(code)s” must be a mapping such as {yes: true}"),
+                    {},
+                    code=code,
+                    line=line,
+                )
             )
             continue
         answers[str(code)] = dict(inputs)
     if not isinstance(general, Mapping):
-        problems.append(Problem("error", gettext_noop("“general_info” must map field keys to values")))
+        problems.append(
+            Problem("error", gettext_noop("“general_info” must map field keys to values"))
+        )
         general = {}
     return answers, dict(general), problems
 
@@ -58,10 +89,14 @@ class Command(BaseCommand):
     help = "Score a unit's answers against a framework, offline (no database)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("framework", metavar="FRAMEWORK", help="a framework file or a built-in code")
+        parser.add_argument(
+            "framework", metavar="FRAMEWORK", help="a framework file or a built-in code"
+        )
         parser.add_argument("answers", metavar="ANSWERS.yaml")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--lang", default=None, help="language of the messages: vi (default) or en")
+        parser.add_argument(
+            "--lang", default=None, help="language of the messages: vi (default) or en"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(options["lang"] or settings.LANGUAGE_CODE):
@@ -72,13 +107,17 @@ class Command(BaseCommand):
         if loaded.framework is None:
             for problem in loaded.errors:
                 shown = render_problem(problem)
-                self.stderr.write(f"{options['framework']}: {shown['where'] + ': ' if shown['where'] else ''}{shown['message']}")
+                self.stderr.write(
+                    f"{options['framework']}: {shown['where'] + ': ' if shown['where'] else ''}{shown['message']}"
+                )
             sys.exit(1)
         answers, general, problems = read_answers(Path(options["answers"]))
         if any(p.level == "error" for p in problems):
             for problem in problems:
                 shown = render_problem(problem)
-                self.stderr.write(f"{options['answers']}: {shown['where'] + ': ' if shown['where'] else ''}{shown['message']}")
+                self.stderr.write(
+                    f"{options['answers']}: {shown['where'] + ': ' if shown['where'] else ''}{shown['message']}"
+                )
             sys.exit(1)
         framework = loaded.framework
         result = score(framework, answers, general)
@@ -108,7 +147,9 @@ class Command(BaseCommand):
                     continue
                 depth = node.code.count(".")
                 shown = _("n/a") if scored.score is None else format_points(scored.score, lang)
-                self.stdout.write(f"{'  ' * depth}{node.code:<10} {shown:>8} / {format_points(scored.max, lang):<6} {node.title[:70]}")
+                self.stdout.write(
+                    f"{'  ' * depth}{node.code:<10} {shown:>8} / {format_points(scored.max, lang):<6} {node.title[:70]}"
+                )
             self.stdout.write(
                 _("Total: %(total)s / %(max)s points — DTI %(dti)s")
                 % {

@@ -9,16 +9,16 @@ from django.utils.translation import gettext as _
 
 from dti.audit.trail import Actor
 from dti.frameworks.actions import import_framework
-from dti.frameworks.fileformat import builtin_codes, builtin_path, load_file
+from dti.frameworks.fileformat import BUILTIN_DIR, load_file
 
 
 def load_builtin_frameworks(actor: Actor) -> list[tuple[str, int, bool]]:
     """Import every built-in framework; an unchanged one is left as it is."""
     loaded = []
-    for code in builtin_codes():
-        path = builtin_path(code)
-        assert path is not None
-        framework, created = import_framework(load_file(path), actor, source_name=path.name, builtin=True)
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        framework, created = import_framework(
+            load_file(path), actor, source_name=path.name, builtin=True
+        )
         loaded.append((framework.code, framework.version, created))
     return loaded
 
