@@ -316,3 +316,16 @@ def test_the_documented_example_loads_cleanly() -> None:
         "manual",
         "info",
     }
+
+
+def test_duplicate_keys_nesting_and_blank_maximum_are_reported() -> None:
+    duplicate = load_text("code: a\nname: A\ncode: b\ncriteria: []\n")
+    assert [(p.line, p.message()) for p in duplicate.problems] == [
+        (3, "this is not valid YAML: “code” is given twice in the same mapping")
+    ]
+    deep = load_text("[" * 5000)
+    assert [p.message() for p in deep.problems] == [
+        "the file is nested too deeply to be a framework"
+    ]
+    blank = load_text(HEAD + '  - {code: "1", title: A, max: , rule: yesno}\n')
+    assert blank.errors[0].message() == "criterion 1 has no maximum points (“max”)"

@@ -42,12 +42,12 @@ HEADER = (
 )
 
 
+INFO = (("code", "thu-nghiem"), ("name", "Bộ chỉ số thử nghiệm"), ("level", "department"))
+
+
 @pytest.fixture(autouse=True)
 def fast_settings() -> None:
     """No Django here: replaces conftest's fixture of that name so ``-p no:django`` works."""
-
-
-INFO = (("code", "thu-nghiem"), ("name", "Bộ chỉ số thử nghiệm"), ("level", "department"))
 
 
 def _workbook(

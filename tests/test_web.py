@@ -26,6 +26,12 @@ def test_home_is_vietnamese_by_default(client: Client, builtin_frameworks: dict[
     assert "Bộ chỉ số DTI cấp sở tỉnh Bắc Ninh" in html
 
 
+def test_vietnamese_even_when_the_browser_asks_for_english(client: Client) -> None:
+    response = client.get("/frameworks/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="vi">' in response.content.decode()
+    assert response["Content-Language"] == "vi"
+
+
 def test_language_switch_to_english(client: Client) -> None:
     response = client.post(reverse("set_language"), {"language": "en", "next": "/frameworks/"})
     assert response.status_code == 302

@@ -125,6 +125,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Place:
     mapping.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (str, int, Decimal)) and str(key) in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"“{key}” is given twice in the same mapping", key_node.start_mark
+            )
         if isinstance(key, bool) or key is None:
             key = str(key_node.value)  # "yes:", "no:", "on:" are words here, not booleans
         elif not isinstance(key, str):
@@ -166,6 +170,8 @@ def read_yaml(text: str) -> tuple[Any, list[Problem]]:
         return None, [
             Problem("error", _("this is not valid YAML: %(detail)s"), {"detail": str(exc)})
         ]
+    except RecursionError:
+        return None, [Problem("error", _("the file is nested too deeply to be a framework"))]
 
 
 def load_text(text: str, strict: bool = False) -> LoadResult:
@@ -235,19 +241,19 @@ class _Builder:
         self.problems.append(Problem(level, template, params, code=code, line=line, cell=cell))  # type: ignore[arg-type]
 
     def unknown_keys(
-        self, data: Place, allowed: Iterable[str], what: str, code: str | None = None
+        self, data: Place, allowed: Iterable[str], where: str, code: str | None = None
     ) -> None:
+        templates = {
+            "framework": _("unknown field “%(key)s” in the framework (allowed: %(allowed)s)"),
+            "criterion": _("unknown field “%(key)s” in criterion %(code)s (allowed: %(allowed)s)"),
+            "legal_basis": _("unknown field “%(key)s” in legal_basis (allowed: %(allowed)s)"),
+            "general_info": _("unknown field “%(key)s” in general_info (allowed: %(allowed)s)"),
+            "classification": _("unknown field “%(key)s” in classification (allowed: %(allowed)s)"),
+        }
         for key in data:
             if key not in allowed:
                 self.add(
-                    "error",
-                    _("unknown field “%(key)s” in %(what)s (allowed: %(allowed)s)"),
-                    data,
-                    key,
-                    code,
-                    key=key,
-                    what=what,
-                    allowed=", ".join(allowed),
+                    "error", templates[where], data, key, code, key=key, allowed=", ".join(allowed)
                 )
 
     def number(self, data: Place, key: str, code: str | None = None) -> Decimal | None:
@@ -305,7 +311,7 @@ def build(document: Any, strict: bool = False) -> LoadResult:
     if not isinstance(document, Place):
         b.add("error", _("a framework file must be a mapping with code, name, criteria …"))
         return LoadResult(None, b.problems)
-    b.unknown_keys(document, TOP_KEYS, _("the framework"))
+    b.unknown_keys(document, TOP_KEYS, "framework")
 
     code = b.text(document, "code")
     if not code:
@@ -564,7 +570,7 @@ def _criterion(
 ) -> Criterion | None:
     printed = b.text(item, "code")
     code = full_code(printed, index, parent)
-    b.unknown_keys(item, NODE_KEYS, _("criterion %(code)s") % {"code": code}, code)
+    b.unknown_keys(item, NODE_KEYS, "criterion", code)
     if code in b.codes:
         first = b.codes[code].line
         b.add(
@@ -628,7 +634,7 @@ def _criterion(
     )
     if children:
         _check_parent(b, node, item)
-    elif maximum is None and "max" not in item and rule is not None and rule.type != "info":
+    elif maximum is None and item.get("max") is None and rule is not None and rule.type != "info":
         b.add("error", _("criterion %(code)s has no maximum points (“max”)"), item, code=code)
     elif announced is not None and maximum is not None and announced != maximum:
         b.add(
@@ -666,7 +672,7 @@ def _rule(
         if not isinstance(kind, str) or not kind:
             b.add("error", _("the rule of criterion %(code)s needs a “type”"), raw, code=code)
             return None
-        rule = Rule(kind, {k: v for k, v in raw.items() if k != "type"})
+        rule = Rule(kind.strip(), {k: v for k, v in raw.items() if k != "type"})
     else:
         b.add(
             "error",

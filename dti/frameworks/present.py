@@ -19,13 +19,23 @@ def _n(value: Any, lang: str) -> str:
         return str(value)
 
 
-def _fields(value: Any) -> str:
-    return " + ".join([value] if isinstance(value, str) else value)
+def describe_rule(
+    rule_type: str,
+    params: Mapping[str, Any],
+    lang: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """One line saying how a criterion is scored, e.g. "Ratio … full marks from 80 %".
 
-
-def describe_rule(rule_type: str, params: Mapping[str, Any], lang: str | None = None) -> str:
-    """One line saying how a criterion is scored, e.g. "Ratio … full marks from 80 %"."""
+    ``labels`` names the general-information fields (key -> label) a rule refers to.
+    """
     lang = lang or get_language() or "vi"
+    labels = labels or {}
+
+    def _fields(value: Any) -> str:
+        keys = [value] if isinstance(value, str) else value
+        return " + ".join(f"“{labels.get(key, key)}”" for key in keys)
+
     if rule_type == "yesno":
         return _("Yes/no: full marks or zero")
     if rule_type == "manual":

@@ -27,10 +27,11 @@ def framework_detail(request: HttpRequest, code: str, version: int | None = None
     framework = get_framework_for_user(request, code, version)
     criteria = list(Criterion.objects.filter(framework=framework).order_by("position"))
     lang = get_language() or "vi"
+    labels = {field["key"]: field["label"] for field in framework.general_info}
     rows = [
         {
             "criterion": c,
-            "rule": describe_rule(c.rule_type, c.rule_params) if c.rule_type else "",
+            "rule": describe_rule(c.rule_type, c.rule_params, lang, labels) if c.rule_type else "",
             "is_pillar": c.depth == 1,
         }
         for c in criteria

@@ -51,7 +51,7 @@ def round_dti(value: Decimal) -> Decimal:
 def plain(value: Decimal) -> str:
     """The shortest decimal text of a value, with a point: 10.00 -> "10", 5.50 -> "5.5"."""
     if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
+        return format(value.to_integral_value(), "f")
     return format(value.normalize(), "f")
 
 
