@@ -1,10 +1,16 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from dti.accounts import views as accounts
 from dti.web import views as web
 
 urlpatterns = [
     path("", web.home, name="home"),
+    path("start/", accounts.start_view, name="start"),
+    path("accounts/", include("dti.accounts.urls")),
     path("frameworks/", include("dti.frameworks.urls")),
+    path("units/", include("dti.units.urls")),
+    path("periods/", include("dti.periods.urls")),
+    path("audit/", include("dti.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

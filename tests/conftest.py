@@ -45,3 +45,47 @@ def builtin_frameworks(db: None) -> dict[str, Any]:
 
     load_builtin_frameworks(Actor(label="test"))
     return {f.code: f for f in Framework.objects.all()}
+
+
+class Personas:
+    """The fixed cast of STYLE.md: an administrator, an appraiser, a data officer and a leader of
+    unit A, a department staffer of unit A, a data officer of unit B, and an anonymous visitor."""
+
+    NAMES = ("admin", "appraiser", "officer_a", "leader_a", "staff_a", "officer_b", "anonymous")
+
+    def __init__(self) -> None:
+        from dti.accounts.actions import grant_role
+        from dti.accounts.models import Role, User
+        from dti.audit.trail import Actor
+        from dti.units.models import Department, Unit
+
+        system = Actor(label="test")
+        self.unit_a = Unit.objects.create(name="Sở Tư pháp", code="stp", kind=Unit.Kind.DEPARTMENT, position=1)
+        self.unit_b = Unit.objects.create(name="Sở Y tế", code="syt", kind=Unit.Kind.DEPARTMENT, position=2)
+        self.department_a = Department.objects.create(unit=self.unit_a, name="Văn phòng", position=1)
+        self.users: dict[str, Any] = {}
+        cast = {
+            "admin": (Role.Kind.ADMIN, None, None),
+            "appraiser": (Role.Kind.APPRAISER, None, None),
+            "officer_a": (Role.Kind.DATA_OFFICER, self.unit_a, None),
+            "leader_a": (Role.Kind.LEADER, self.unit_a, None),
+            "staff_a": (Role.Kind.DEPARTMENT_STAFF, None, self.department_a),
+            "officer_b": (Role.Kind.DATA_OFFICER, self.unit_b, None),
+        }
+        for name, (kind, unit, department) in cast.items():
+            user = User.objects.create_user(username=name, password="mật-khẩu-thử-nghiệm", full_name=name.title())
+            grant_role(system, user, kind, unit=unit, department=department)
+            self.users[name] = user
+
+    def client(self, name: str) -> Any:
+        from django.test import Client
+
+        client = Client()
+        if name != "anonymous":
+            client.force_login(self.users[name])
+        return client
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    return Personas()

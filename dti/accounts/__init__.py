@@ -1,0 +1,1 @@
+"""People, roles, sign-in (lockout, two-factor) and the access helpers every view calls."""

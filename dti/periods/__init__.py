@@ -1,0 +1,1 @@
+"""Evaluation periods (kỳ đánh giá): groups and their frameworks, deadlines, status."""

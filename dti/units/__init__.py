@@ -1,0 +1,1 @@
+"""Units (đơn vị) and their internal departments (phòng chuyên môn)."""
