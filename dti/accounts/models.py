@@ -57,8 +57,19 @@ class Role(models.Model):
     class Meta:
         ordering = ["user", "kind"]
         constraints = [
+            # One role of a kind per scope (NULL scopes never compare equal, hence three constraints).
             models.UniqueConstraint(
-                fields=["user", "kind", "unit", "department"], name="role_unique", nulls_distinct=False
+                fields=["user", "kind"], condition=models.Q(unit__isnull=True), name="role_unique_global"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "unit"],
+                condition=models.Q(unit__isnull=False, department__isnull=True),
+                name="role_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "department"],
+                condition=models.Q(department__isnull=False),
+                name="role_unique_department",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=["data_officer", "leader", "department_staff"], unit__isnull=False)

@@ -31,3 +31,14 @@ class Command(BaseCommand):
         for code, version, created in load_builtin_frameworks(actor):
             state = _("imported") if created else _("already up to date")
             self.stdout.write(f"{code} v{version}: {state}")
+        from dti.web.demo import DEMO_PASSWORD, load_demo
+
+        made = load_demo(actor)
+        self.stdout.write(
+            _("Demo data: %(units)s units, %(people)s people, %(periods)s periods created.") % made
+        )
+        self.stdout.write(
+            _("Demo accounts (password “%(password)s”): quantri (administrator), thamdinh1 (council chair), "
+              "stp.canbo (data officer of Sở Tư pháp), stp.lanhdao (its leader), stp.thanhtra (its Thanh tra staff), bancd (steering committee).")
+            % {"password": DEMO_PASSWORD}
+        )

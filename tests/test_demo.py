@@ -1,0 +1,52 @@
+"""`dti demo`: the Bắc Ninh units in their groups, a person for every role, an open 2024 period."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from dti.accounts.models import Role, User
+from dti.audit.models import AuditRecord
+from dti.periods.models import Period
+from dti.units.models import Unit
+from dti.web.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_the_decision_units_and_is_idempotent() -> None:
+    call_command("demo", stdout=StringIO())
+    assert Unit.objects.count() == 25
+    period = Period.objects.get(year=2024)
+    assert period.status == Period.Status.OPEN
+    groups = {g.number: g for g in period.groups.select_related("framework")}
+    assert groups[1].framework.code == "bacninh-so" and groups[1].memberships.count() == 17
+    assert groups[2].framework.code == "bacninh-huyen" and groups[2].memberships.count() == 8
+    assert {r.kind for r in Role.objects.all()} == set(Role.Kind.values)
+    assert Role.objects.filter(kind=Role.Kind.APPRAISER, is_chair=True).count() == 1
+    counts = (User.objects.count(), Role.objects.count(), AuditRecord.objects.count())
+    call_command("demo", stdout=StringIO())
+    assert (User.objects.count(), Role.objects.count(), AuditRecord.objects.count()) == counts
+
+
+def test_demo_data_officer_signs_in_and_lands_on_the_unit_page() -> None:
+    call_command("demo", stdout=StringIO())
+    client = Client()
+    response = client.post("/accounts/sign-in/", {"username": "stp.canbo", "password": DEMO_PASSWORD}, follow=True)
+    unit = Unit.objects.get(name="Sở Tư pháp")
+    assert response.redirect_chain[-1][0] == f"/units/{unit.pk}/"
+    html = response.content.decode()
+    assert "Đánh giá chỉ số DTI năm 2024" in html
+    assert "Bộ chỉ số DTI cấp sở tỉnh Bắc Ninh" in html
+
+
+def test_demo_units_have_ascii_codes(settings: Any) -> None:
+    from dti.web.demo import slug
+
+    assert slug("Sở Lao động – Thương binh và Xã hội") == "so-lao-dong-thuong-binh-va-xa-hoi"
+    assert slug("UBND Thị xã Quế Võ") == "ubnd-thi-xa-que-vo"
+    assert slug("Đắk R'lấp") == "dak-r-lap"
