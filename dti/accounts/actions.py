@@ -201,3 +201,28 @@ def set_security_policy(actor: Actor, require_totp_for_staff: bool) -> SecurityP
     policy.save()
     record(actor, "security.policy", policy, before=before, after={"require_totp_for_staff": require_totp_for_staff})
     return policy
+
+
+PERSON_DETAILS = ("username", "full_name", "email", "position", "phone")
+
+
+def _person_details(user: User) -> dict[str, object]:
+    return {name: getattr(user, name) for name in PERSON_DETAILS}
+
+
+@transaction.atomic
+def update_person_details(actor: Actor, user: User, **fields: str) -> User:
+    """Change a person's username, full name, e-mail, position or phone; audited with before/after.
+
+    (``update_user`` audits the account's state; this one records the details an
+    administrator edits, position and phone included.)
+    """
+    unknown = set(fields) - set(PERSON_DETAILS)
+    if unknown:
+        raise TypeError(f"update_person_details() cannot change {', '.join(sorted(unknown))}")
+    before = _person_details(user)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(fields) or None)
+    record(actor, "account.update", user, before=before, after=_person_details(user))
+    return user

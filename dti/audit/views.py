@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -60,7 +61,7 @@ def action_label(code: str) -> str:
 def object_type_label(code: str) -> str:
     """``accounts.user`` → the model's verbose name; unknown (or removed) models as they are."""
     try:
-        return str(apps.get_model(code)._meta.verbose_name)
+        return capfirst(str(apps.get_model(code)._meta.verbose_name))
     except (LookupError, ValueError):
         return code
 
@@ -68,10 +69,9 @@ def object_type_label(code: str) -> str:
 class AuditFilter(forms.Form):
     """The toolbar's filters; a field that does not validate (a malformed date) is ignored."""
 
-    action = forms.CharField(label=_("Action"), required=False, max_length=100, widget=forms.Select)
-    object_type = forms.CharField(
-        label=_("Object type"), required=False, max_length=100, widget=forms.Select
-    )
+    # Exact codes, offered as selects of the codes present (set by the list view).
+    action = forms.CharField(label=_("Action"), required=False, widget=forms.Select)
+    object_type = forms.CharField(label=_("Object type"), required=False, widget=forms.Select)
     who = forms.CharField(label=_("Who"), required=False, max_length=200)
     date_from = forms.DateField(
         label=_("From"),
@@ -177,9 +177,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     ]
     form.fields["object_type"].widget.choices = [
         ("", _("All object types")),
-        *sorted(
-            ((t, object_type_label(t)) for t in present_types.distinct()), key=lambda c: c[1]
-        ),
+        *sorted(((t, object_type_label(t)) for t in present_types.distinct()), key=lambda c: c[1]),
     ]
     paginator = Paginator(_filtered(values).select_related("actor"), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))

@@ -187,6 +187,9 @@ class MoveForm(forms.Form):
 class ReopenForm(forms.Form):
     """Let one unit edit after the submission deadline, until a local date and time."""
 
+    # Django's ``required`` check on a select without an empty choice queries the units again.
+    use_required_attribute = False
+
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=None)
     until_date = forms.DateField(label=_("Open until (date)"), widget=DateInput())
     until_time = forms.TimeField(
@@ -205,6 +208,12 @@ class ReopenForm(forms.Form):
         self.fields["unit"].queryset = Unit.objects.filter(memberships__period=period).order_by(  # type: ignore[attr-defined]
             "position", "name"
         )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("until_date") and cleaned.get("until_time") and self.until() <= timezone.now():
+            self.add_error("until_date", _("The reopening must end in the future."))
+        return cleaned
 
     def until(self) -> datetime.datetime:
         """The end of the reopening, in the province's time zone."""

@@ -1,0 +1,1202 @@
+"""Units and people as an Excel workbook, laid out like the decision's list of units (Phụ lục I).
+
+Two sheets, headers in Vietnamese as an officer knows them:
+
+* “Đơn vị”: STT | Tên cơ quan, đơn vị | Mã | Loại | Nhóm | Đơn vị cấp trên | Phòng chuyên môn
+  (department names separated by “;”). A row is matched to a recorded unit by
+  its short code, or by its name when the code is blank; a new unit without a
+  code gets one made from its name. “Nhóm” (the ranking group: Nhóm 1 for
+  departments, Nhóm 2 for districts) gives the kind when “Loại” is blank.
+* “Người dùng”: STT | Họ tên | Tên đăng nhập | Email | Điện thoại | Chức vụ | Vai trò | Đơn vị | Phòng.
+  A row is matched to an account by its username. “Vai trò” holds one or more
+  roles separated by “;” (Vietnamese names or the English keys); “Đơn vị” is the
+  unit of the unit roles, “Phòng” the department of a department-staff role. A
+  person with roles in several units takes one row per unit.
+
+An import never deletes anything: units, departments, people and roles absent
+from the workbook stay as they are, and a blank cell keeps what is recorded.
+``plan_import`` reads and checks a workbook without writing anything — every
+row is “create”, “update” or “unchanged”, and every bad row is a ``Problem``
+naming its sheet and row; ``apply_import`` checks it again and applies all of
+it, through the actions, or nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from dti.accounts import actions as account_actions
+from dti.accounts.models import Role, User
+from dti.audit.trail import Actor
+from dti.units import actions as unit_actions
+from dti.units.models import Department, Unit
+
+SHEET_UNITS = "Đơn vị"
+SHEET_PEOPLE = "Người dùng"
+
+MAX_ROWS = 5000  # data rows of a sheet
+HEADER_SCAN = 10  # the header row is looked for in this many rows at the top
+MAX_COLUMNS = 30
+MAX_BLANK_RUN = 1000  # this many blank rows in a row end a sheet (formatting left down to row 1 048 576)
+MAX_UNPACKED_MB = 50
+
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
+CODE_PATTERN = re.compile(r"^[-a-z0-9_]{1,60}$")
+GROUP_PATTERN = re.compile(r"^(?:nhóm|group)?\s*(\d+)$")
+TEXT_FORMAT = "@"
+
+LIMITS = {"name": 300, "department": 200, "full_name": 200, "email": 254, "phone": 50, "position": 200}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    aliases: tuple[str, ...] = ()
+
+
+UNIT_COLUMNS = (
+    Column("stt", "STT", 6, ("tt", "số tt", "số thứ tự")),
+    Column(
+        "name",
+        "Tên cơ quan, đơn vị",
+        48,
+        ("tên cơ quan/đơn vị", "tên đơn vị", "tên cơ quan", "cơ quan, đơn vị", "đơn vị", "tên", "name"),
+    ),
+    Column("code", "Mã", 12, ("mã đơn vị", "ký hiệu", "short code", "code")),
+    Column("kind", "Loại", 26, ("loại đơn vị", "kind")),
+    Column("group", "Nhóm", 10, ("nhóm xếp hạng", "group")),
+    Column("parent", "Đơn vị cấp trên", 30, ("cấp trên", "parent")),
+    Column("departments", "Phòng chuyên môn", 48, ("các phòng chuyên môn", "phòng", "departments")),
+)
+PEOPLE_COLUMNS = (
+    Column("stt", "STT", 6, ("tt", "số tt", "số thứ tự")),
+    Column("full_name", "Họ tên", 28, ("họ và tên", "full name")),
+    Column("username", "Tên đăng nhập", 18, ("tài khoản", "username")),
+    Column("email", "Email", 28, ("e-mail", "thư điện tử")),
+    Column("phone", "Điện thoại", 14, ("số điện thoại", "phone")),
+    Column("position", "Chức vụ", 22, ("position",)),
+    Column("roles", "Vai trò", 30, ("roles", "role")),
+    Column("unit", "Đơn vị", 36, ("cơ quan, đơn vị", "unit")),
+    Column("department", "Phòng", 24, ("phòng chuyên môn", "department")),
+)
+
+KIND_LABELS = {
+    Unit.Kind.DEPARTMENT: "Sở, ban, ngành",
+    Unit.Kind.DISTRICT: "Huyện, thị xã, thành phố",
+    Unit.Kind.COMMUNE: "Xã, phường, thị trấn",
+    Unit.Kind.OTHER: "Khác",
+}
+GROUP_LABELS = {
+    Unit.Kind.DEPARTMENT: "Nhóm 1",
+    Unit.Kind.DISTRICT: "Nhóm 2",
+    Unit.Kind.COMMUNE: "Nhóm 2",
+}
+GROUP_KINDS = {1: Unit.Kind.DEPARTMENT, 2: Unit.Kind.DISTRICT}
+
+ROLE_LABELS = {
+    Role.Kind.ADMIN: "Quản trị",
+    Role.Kind.APPRAISER: "Thẩm định",
+    Role.Kind.DATA_OFFICER: "Cán bộ cung cấp thông tin",
+    Role.Kind.LEADER: "Lãnh đạo",
+    Role.Kind.DEPARTMENT_STAFF: "Phòng chuyên môn",
+    Role.Kind.STEERING: "Ban Chỉ đạo",
+}
+CHAIR_LABEL = "Chủ tịch hội đồng"
+
+
+def _key(text: object) -> str:
+    """A name as compared: NFC, case-folded, one space between words, dashes alike."""
+    folded = unicodedata.normalize("NFC", str(text)).casefold()
+    folded = re.sub(r"\s*[-–—]\s*", " - ", folded)
+    return " ".join(folded.split())
+
+
+def _names(mapping: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    return {_key(name): value for value, names in mapping.items() for name in names}
+
+
+KIND_NAMES = _names(
+    {
+        Unit.Kind.DEPARTMENT: (
+            KIND_LABELS[Unit.Kind.DEPARTMENT],
+            "sở, ban, ngành thuộc ubnd tỉnh",
+            "sở",
+            "ban",
+            "ngành",
+            "cấp sở",
+            "department",
+        ),
+        Unit.Kind.DISTRICT: (
+            KIND_LABELS[Unit.Kind.DISTRICT],
+            "ubnd huyện, thị xã, thành phố",
+            "huyện",
+            "cấp huyện",
+            "district",
+        ),
+        Unit.Kind.COMMUNE: (
+            KIND_LABELS[Unit.Kind.COMMUNE],
+            "xã, phường",
+            "ubnd xã, phường",
+            "xã",
+            "cấp xã",
+            "commune",
+        ),
+        Unit.Kind.OTHER: (KIND_LABELS[Unit.Kind.OTHER], "other"),
+    }
+)
+# the kind a unit's name tells, for the plain list of the decision (“Sở Y tế”, “UBND huyện Gia Bình”)
+NAME_KINDS = (
+    (re.compile(r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân) (xã|phường|thị trấn)\b"), Unit.Kind.COMMUNE),
+    (
+        re.compile(r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân) (huyện|thị xã|thành phố|quận)\b"),
+        Unit.Kind.DISTRICT,
+    ),
+    (re.compile(r"^(sở|ban|văn phòng|thanh tra tỉnh)\b"), Unit.Kind.DEPARTMENT),
+)
+ROLE_NAMES: dict[str, tuple[str, bool]] = {
+    **{_key(label): (kind, False) for kind, label in ROLE_LABELS.items()},
+    **{_key(kind.value): (kind, False) for kind in Role.Kind},
+    **{_key(kind.label): (kind, False) for kind in Role.Kind},
+    _key(CHAIR_LABEL): (Role.Kind.APPRAISER, True),
+    _key("chair"): (Role.Kind.APPRAISER, True),
+    _key("Quản trị viên"): (Role.Kind.ADMIN, False),
+    _key("Quản trị hệ thống"): (Role.Kind.ADMIN, False),
+    _key("Thành viên hội đồng thẩm định"): (Role.Kind.APPRAISER, False),
+    _key("Tổ giúp việc"): (Role.Kind.APPRAISER, False),
+    _key("Lãnh đạo cơ quan"): (Role.Kind.LEADER, False),
+    _key("Lãnh đạo đơn vị"): (Role.Kind.LEADER, False),
+    _key("Cán bộ phòng chuyên môn"): (Role.Kind.DEPARTMENT_STAFF, False),
+    _key("Thành viên Ban Chỉ đạo"): (Role.Kind.STEERING, False),
+}
+
+USERNAME = UnicodeUsernameValidator()
+
+# ---------------------------------------------------------------- problems and plans
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A reason the workbook cannot be imported, with its sheet and row when it has one.
+
+    ``message`` is an English template marked for translation; it is translated
+    when shown, in the reader's language.
+    """
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.row:
+            return gettext("Sheet “%(sheet)s”, row %(row)s") % {"sheet": self.sheet, "row": self.row}
+        if self.sheet:
+            return gettext("Sheet “%(sheet)s”") % {"sheet": self.sheet}
+        return ""
+
+    @property
+    def text(self) -> str:
+        template = gettext(self.message)
+        return template % dict(self.params) if self.params else template
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.text}" if self.where else self.text
+
+
+@dataclass
+class Change:
+    """What a row changes on a recorded unit or person: a field, from, to."""
+
+    field: str  # an English label, translated when shown
+    old: str
+    new: str
+
+    @property
+    def label(self) -> str:
+        return gettext(self.field)
+
+
+@dataclass
+class UnitRow:
+    row: int
+    stt: str
+    name: str
+    code: str
+    kind: str | None
+    parent_ref: str
+    departments: list[str]
+    unit: Unit | None
+    parent_code: str | None = None
+    new_departments: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    bad: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.bad:
+            return "error"
+        if self.unit is None:
+            return "create"
+        return "update" if self.changes else "unchanged"
+
+    @property
+    def kind_label(self) -> str:
+        return str(Unit.Kind(self.kind).label) if self.kind else ""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role a row gives: its kind, the unit's final code, the department's name, chair or not."""
+
+    kind: str
+    unit_code: str | None
+    department: str | None
+    chair: bool
+
+    @property
+    def scope(self) -> tuple[str, str | None, str | None]:
+        return (self.kind, self.unit_code, _key(self.department) if self.department else None)
+
+
+@dataclass
+class PersonRow:
+    row: int
+    username: str
+    full_name: str
+    email: str
+    phone: str
+    position: str
+    role_names: list[str]
+    unit_ref: str
+    department_ref: str
+    user: User | None = None
+    first_row: int | None = None  # the row where this username first appears, on a repeat
+    grants: list[Grant] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    bad: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.bad:
+            return "error"
+        if self.user is None:
+            return "create"
+        return "update" if self.changes else "unchanged"
+
+
+@dataclass
+class Plan:
+    """What importing a workbook would do, row by row, and what stands in its way."""
+
+    units: list[UnitRow] = field(default_factory=list)
+    people: list[PersonRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def has_changes(self) -> bool:
+        rows: list[UnitRow | PersonRow] = [*self.units, *self.people]
+        return any(row.status in ("create", "update") for row in rows)
+
+    def counts(self, rows: Sequence[UnitRow | PersonRow]) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+        for row in rows:
+            counts[row.status] += 1
+        return counts
+
+    @property
+    def unit_counts(self) -> dict[str, int]:
+        return self.counts(self.units)
+
+    @property
+    def people_counts(self) -> dict[str, int]:
+        return self.counts(self.people)
+
+
+@dataclass
+class Result:
+    """What an import did; the temporary passwords of the new accounts, to hand over once."""
+
+    units_created: int = 0
+    units_updated: int = 0
+    departments_added: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    roles_granted: int = 0
+    passwords: list[tuple[str, str, str]] = field(default_factory=list)  # full name, username, password
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "passwords": [list(p) for p in self.passwords]}
+
+
+class ImportRefused(Exception):
+    """The workbook has problems (found again at apply time): nothing was written."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        super().__init__(f"{len(plan.problems)} problem(s)")
+
+
+# ---------------------------------------------------------------- reading the file
+
+RawRow = tuple[int, tuple[Any, ...]]
+
+
+def check_file(data: bytes) -> Problem | None:
+    """Refuse what is not an .xlsx before openpyxl sees it: empty, .xls, disguised, a zip bomb."""
+    if not data:
+        return Problem(_("the file is empty"))
+    if data.startswith(OLE2_SIGNATURE):
+        return Problem(
+            _(
+                "the file is an old Excel 97–2003 workbook (.xls) or a password-protected one; "
+                "save it as an Excel Workbook (*.xlsx) without a password"
+            )
+        )
+    not_xlsx = Problem(
+        _("the file is not an Excel workbook (.xlsx); save it from Excel as “Excel Workbook (*.xlsx)”")
+    )
+    if not data.startswith(b"PK\x03\x04"):
+        return not_xlsx
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except Exception as exc:  # BadZipFile, NotImplementedError (zip version) and more
+        return _unreadable(exc)
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
+        return not_xlsx
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+        return Problem(
+            _("the workbook is too large (%(size)s MB unpacked; at most %(limit)s MB)"),
+            params={"size": unpacked // (1024 * 1024), "limit": MAX_UNPACKED_MB},
+        )
+    return None
+
+
+def _unreadable(exc: Exception) -> Problem:
+    detail = (str(exc).strip() or type(exc).__name__)[:200]
+    return Problem(_("the file is not a readable Excel workbook (%(detail)s)"), params={"detail": detail})
+
+
+def _load(data: bytes) -> tuple[dict[str, list[RawRow]], list[Problem]]:
+    """The raw rows of the two sheets; any failure to read the file is one problem."""
+    problem = check_file(data)
+    if problem is not None:
+        return {}, [problem]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # dropped data validation and the like
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on a damaged file
+            return {}, [_unreadable(exc)]
+        try:
+            return _sheets(workbook)
+        except Exception as exc:  # a damaged sheet fails only when its rows are read
+            return {}, [_unreadable(exc)]
+        finally:
+            workbook.close()
+
+
+def _sheets(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
+    by_name = {_key(ws.title): ws for ws in workbook.worksheets}
+    wanted = {SHEET_UNITS: by_name.get(_key(SHEET_UNITS)), SHEET_PEOPLE: by_name.get(_key(SHEET_PEOPLE))}
+    if not any(wanted.values()) and len(workbook.worksheets) == 1:
+        # a single sheet under another name (“Sheet1”): the list of units, as in the decision
+        wanted[SHEET_UNITS] = workbook.worksheets[0]
+    if not any(wanted.values()):
+        sheets = ", ".join(f"“{ws.title}”" for ws in workbook.worksheets) or "—"
+        return {}, [
+            Problem(
+                _("the workbook has no sheet “%(units)s” or “%(people)s” (its sheets: %(sheets)s)"),
+                params={"units": SHEET_UNITS, "people": SHEET_PEOPLE, "sheets": sheets},
+            )
+        ]
+    found: dict[str, list[RawRow]] = {}
+    for name, worksheet in wanted.items():
+        if worksheet is None:
+            continue
+        rows = _raw_rows(worksheet)
+        if rows is None:
+            return {}, [
+                Problem(
+                    _("the sheet has more than %(limit)s rows; a workbook this large is refused"),
+                    sheet=name,
+                    params={"limit": MAX_ROWS},
+                )
+            ]
+        found[name] = rows
+    return found, []
+
+
+def _raw_rows(worksheet: Any) -> list[RawRow] | None:
+    """The sheet's non-blank rows (None when there are too many)."""
+    worksheet.reset_dimensions()  # a wrong <dimension> in the file must not cut rows off
+    rows: list[RawRow] = []
+    blank_run = 0
+    for number, values in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+        if all(_text(value) == "" for value in values):
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                break
+            continue
+        blank_run = 0
+        rows.append((number, tuple(values)))
+        if len(rows) > MAX_ROWS + HEADER_SCAN:
+            return None
+    return rows
+
+
+def _text(value: Any) -> str:
+    """A cell as one line of text: numbers as shown (12, not 12.0), whitespace collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "x" if value else ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def _split(value: str, separators: str = ";\n") -> list[str]:
+    """“Văn phòng; Thanh tra” → two names, each tidied, repeats dropped."""
+    parts = re.split(f"[{re.escape(separators)}]", value)
+    seen: dict[str, str] = {}
+    for part in parts:
+        name = " ".join(part.split())
+        if name and _key(name) not in seen:
+            seen[_key(name)] = name
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class _Header:
+    row: int
+    index: Mapping[str, int]
+
+
+def _header(rows: Sequence[RawRow], columns: Sequence[Column], required: str) -> _Header | None:
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for name in (column.header, *column.aliases):
+            lookup.setdefault(_key(name), column.key)
+    for number, values in rows[:HEADER_SCAN]:
+        index: dict[str, int] = {}
+        for position, value in enumerate(values):
+            key = lookup.get(_key(value)) if isinstance(value, str) else None
+            if key is not None and key not in index:
+                index[key] = position
+        if required in index:
+            return _Header(number, index)
+    return None
+
+
+def _cells(header: _Header, values: tuple[Any, ...]) -> dict[str, str]:
+    return {
+        key: _text(values[index]) if index < len(values) else "" for key, index in header.index.items()
+    }
+
+
+# ---------------------------------------------------------------- planning
+
+
+def _initials(name: str) -> str:
+    """A short code from a unit's name: “Sở Tư pháp” → stp, “UBND huyện Gia Bình” → hgb."""
+    words = re.split(r"[\s\-–—,.;/()]+", name)
+    if words and _key(words[0]) in ("ubnd", "ủy", "uỷ"):
+        words = words[1:] if _key(words[0]) == "ubnd" else words[3:]  # “Ủy ban nhân dân …”
+    letters = "".join(word[0] for word in words if word and _key(word) != "và")
+    folded = unicodedata.normalize("NFKD", letters.replace("đ", "d").replace("Đ", "D"))
+    code = "".join(c for c in folded if c.isascii() and c.isalnum()).lower()
+    return code[:50] or "unit"
+
+
+class _Planner:
+    """Works out what a workbook would do against what is recorded now."""
+
+    def __init__(self) -> None:
+        self.plan = Plan()
+        self.units = list(Unit.objects.select_related("parent").prefetch_related("departments"))
+        self.unit_by_code = {unit.code: unit for unit in self.units}
+        self.unit_by_name = {_key(unit.name): unit for unit in self.units}
+        # what the units will be after the import: final code → row (for the file's) / unit
+        self.rows_by_code: dict[str, UnitRow] = {}
+        self.rows_by_name: dict[str, UnitRow] = {}
+
+    def problem(self, row: UnitRow | PersonRow | None, sheet: str, message: str, **params: object) -> None:
+        self.plan.problems.append(Problem(message, sheet, row.row if row else None, params))
+        if row is not None:
+            row.bad = True
+
+    # ------------------------------------------------------------ units
+
+    def unit_rows(self, rows: Sequence[RawRow]) -> None:
+        sheet = SHEET_UNITS
+        header = _header(rows, UNIT_COLUMNS, "name")
+        if header is None:
+            self.problem(
+                None,
+                sheet,
+                _("no header row with the column “%(column)s” in the first %(rows)s rows"),
+                column=UNIT_COLUMNS[1].header,
+                rows=HEADER_SCAN,
+            )
+            return
+        body = [(number, _cells(header, values)) for number, values in rows if number > header.row]
+        if len(body) > MAX_ROWS:
+            self.problem(
+                None, sheet, _("the sheet has more than %(limit)s rows; a workbook this large is refused"), limit=MAX_ROWS
+            )
+            return
+        codes_in_file = {cells["code"].lower() for _number, cells in body if cells.get("code")}
+        taken = set(self.unit_by_code) | codes_in_file
+        seen_units: dict[int, int] = {}
+        for number, cells in body:
+            row = self._unit_row(number, cells)
+            self.plan.units.append(row)
+            if row.bad:
+                continue
+            if row.unit is not None:
+                if row.unit.pk in seen_units:
+                    self.problem(
+                        row, sheet, _("the unit “%(name)s” is already on row %(row)s"), name=row.unit.name, row=seen_units[row.unit.pk]
+                    )
+                    continue
+                seen_units[row.unit.pk] = row.row
+            elif not row.code:
+                row.code = _free_code(_initials(row.name), taken)
+                taken.add(row.code)
+            if row.code in self.rows_by_code:
+                self.problem(
+                    row, sheet, _("duplicate short code “%(code)s” (also on row %(row)s)"), code=row.code, row=self.rows_by_code[row.code].row
+                )
+                continue
+            if _key(row.name) in self.rows_by_name:
+                self.problem(
+                    row, sheet, _("duplicate unit “%(name)s” (also on row %(row)s)"), name=row.name, row=self.rows_by_name[_key(row.name)].row
+                )
+                continue
+            self.rows_by_code[row.code] = row
+            self.rows_by_name[_key(row.name)] = row
+        for row in self.plan.units:
+            if not row.bad:
+                self._unit_parent(row)
+        self._unit_cycles()
+        for row in self.plan.units:
+            if not row.bad:
+                self._unit_changes(row)
+
+    def _unit_row(self, number: int, cells: dict[str, str]) -> UnitRow:
+        sheet = SHEET_UNITS
+        name, code = cells.get("name", ""), cells.get("code", "").lower()
+        row = UnitRow(
+            row=number,
+            stt=cells.get("stt", ""),
+            name=name,
+            code=code,
+            kind=None,
+            parent_ref=cells.get("parent", ""),
+            departments=_split(cells.get("departments", "")),
+            unit=None,
+        )
+        if not name:
+            self.problem(row, sheet, _("the name of the unit is missing"))
+        elif len(name) > LIMITS["name"]:
+            self.problem(row, sheet, _("the name is longer than %(limit)s characters"), limit=LIMITS["name"])
+        if code and not CODE_PATTERN.match(code):
+            self.problem(
+                row,
+                sheet,
+                _("the short code “%(code)s” may hold only letters a–z, digits, “-” and “_” (at most 60)"),
+                code=cells["code"],
+            )
+        if row.bad:
+            return row
+        if code:
+            row.unit = self.unit_by_code.get(code)
+            namesake = self.unit_by_name.get(_key(name))
+            if namesake is not None and namesake is not row.unit:
+                self.problem(
+                    row,
+                    sheet,
+                    _("the name “%(name)s” already belongs to the unit with the short code “%(code)s”"),
+                    name=name,
+                    code=namesake.code,
+                )
+        else:
+            row.unit = self.unit_by_name.get(_key(name))
+            if row.unit is not None:
+                row.code = row.unit.code
+        row.kind = self._kind(row, cells)
+        for department in row.departments:
+            if len(department) > LIMITS["department"]:
+                self.problem(
+                    row,
+                    sheet,
+                    _("the department name “%(name)s” is longer than %(limit)s characters"),
+                    name=department[:40] + "…",
+                    limit=LIMITS["department"],
+                )
+        return row
+
+    def _kind(self, row: UnitRow, cells: dict[str, str]) -> str | None:
+        sheet = SHEET_UNITS
+        kind_text, group_text = cells.get("kind", ""), cells.get("group", "")
+        if kind_text:
+            kind = KIND_NAMES.get(_key(kind_text))
+            if kind is None:
+                choices = ", ".join(f"“{label}”" for label in KIND_LABELS.values())
+                self.problem(row, sheet, _("unknown kind “%(value)s” (use one of: %(choices)s)"), value=kind_text, choices=choices)
+            return kind
+        if group_text:
+            match = GROUP_PATTERN.match(_key(group_text))
+            kind = GROUP_KINDS.get(int(match.group(1))) if match else None
+            if kind is None:
+                self.problem(row, sheet, _("unknown group “%(value)s” (use Nhóm 1 or Nhóm 2)"), value=group_text)
+            return kind
+        if row.unit is not None:
+            return row.unit.kind
+        for pattern, kind in NAME_KINDS:
+            if pattern.match(_key(row.name)):
+                return kind
+        self.problem(row, sheet, _("the kind of the unit is missing: fill in “Loại” or “Nhóm”"))
+        return None
+
+    def find_unit(self, ref: str) -> str | None:
+        """The final code of the unit a cell names (by short code or by name), or None."""
+        key = _key(ref)
+        row = self.rows_by_code.get(ref.lower()) or self.rows_by_name.get(key)
+        if row is not None:
+            return row.code
+        unit = self.unit_by_code.get(ref.lower()) or self.unit_by_name.get(key)
+        return unit.code if unit is not None else None
+
+    def _unit_parent(self, row: UnitRow) -> None:
+        if not row.parent_ref:
+            row.parent_code = row.unit.parent.code if row.unit and row.unit.parent else None
+            return
+        code = self.find_unit(row.parent_ref)
+        if code is None:
+            self.problem(row, SHEET_UNITS, _("unknown parent unit “%(value)s”"), value=row.parent_ref)
+        elif code == row.code:
+            self.problem(row, SHEET_UNITS, _("a unit cannot be its own parent"))
+        else:
+            row.parent_code = code
+
+    def _unit_cycles(self) -> None:
+        parents = {unit.code: unit.parent.code if unit.parent else None for unit in self.units}
+        for row in self.plan.units:
+            if not row.bad:
+                parents[row.code] = row.parent_code
+        for row in self.plan.units:
+            if row.bad or row.parent_code is None:
+                continue
+            path, step = [row.code], row.parent_code
+            while step is not None and step not in path and len(path) <= len(parents):
+                path.append(step)
+                step = parents.get(step)
+            if step == row.code:
+                self.problem(
+                    row, SHEET_UNITS, _("the parent units go round in a circle: %(path)s"), path=" → ".join([*path, row.code])
+                )
+
+    def _unit_changes(self, row: UnitRow) -> None:
+        unit = row.unit
+        recorded = {_key(d.name) for d in unit.departments.all()} if unit else set()
+        row.new_departments = [name for name in row.departments if _key(name) not in recorded]
+        if unit is None:
+            return
+        if unit.name != row.name:
+            row.changes.append(Change(_("name"), unit.name, row.name))
+        if unit.kind != row.kind:
+            row.changes.append(Change(_("kind"), str(unit.get_kind_display()), row.kind_label))
+        old_parent = unit.parent.code if unit.parent else None
+        if old_parent != row.parent_code:
+            row.changes.append(Change(_("parent unit"), old_parent or "", row.parent_code or ""))
+        if row.new_departments:
+            row.changes.append(Change(_("new departments"), "", "; ".join(row.new_departments)))
+
+    def departments_of(self, code: str) -> dict[str, str]:
+        """The departments a unit will have: name key → name as written."""
+        found: dict[str, str] = {}
+        unit = self.unit_by_code.get(code)
+        if unit is not None:
+            found.update({_key(d.name): d.name for d in unit.departments.all()})
+        row = self.rows_by_code.get(code)
+        if row is not None:
+            found.update({_key(name): name for name in row.new_departments})
+        return found
+
+    def unit_name(self, code: str) -> str:
+        row = self.rows_by_code.get(code)
+        return row.name if row is not None else self.unit_by_code[code].name
+
+    # ------------------------------------------------------------ people
+
+    def people_rows(self, rows: Sequence[RawRow]) -> None:
+        sheet = SHEET_PEOPLE
+        header = _header(rows, PEOPLE_COLUMNS, "username")
+        if header is None:
+            self.problem(
+                None,
+                sheet,
+                _("no header row with the column “%(column)s” in the first %(rows)s rows"),
+                column=PEOPLE_COLUMNS[2].header,
+                rows=HEADER_SCAN,
+            )
+            return
+        body = [(number, _cells(header, values)) for number, values in rows if number > header.row]
+        if len(body) > MAX_ROWS:
+            self.problem(
+                None, sheet, _("the sheet has more than %(limit)s rows; a workbook this large is refused"), limit=MAX_ROWS
+            )
+            return
+        roles = Prefetch("roles", queryset=Role.objects.select_related("unit", "department"))
+        users = {user.username.casefold(): user for user in User.objects.prefetch_related(roles)}
+        first: dict[str, PersonRow] = {}
+        held: dict[str, dict[tuple[str, str | None, str | None], bool]] = {}
+        for number, cells in body:
+            row = self._person_row(number, cells)
+            self.plan.people.append(row)
+            if not row.username or row.bad and not USERNAME_OK(row.username):
+                continue
+            key = row.username.casefold()
+            row.user = users.get(key)
+            if key in first:
+                self._repeat(row, first[key])
+            else:
+                first[key] = row
+                if row.user is None and not row.full_name:
+                    self.problem(row, sheet, _("the full name is missing (a new account needs one)"))
+            if row.bad:
+                continue
+            if row.user is not None:
+                scopes = held.setdefault(key, _held_roles(row.user))
+                self._person_changes(row, scopes)
+            else:
+                scopes = held.setdefault(key, {})
+                for grant in row.grants:
+                    scopes[grant.scope] = scopes.get(grant.scope, False) or grant.chair
+
+    def _person_row(self, number: int, cells: dict[str, str]) -> PersonRow:
+        sheet = SHEET_PEOPLE
+        row = PersonRow(
+            row=number,
+            username=cells.get("username", ""),
+            full_name=cells.get("full_name", ""),
+            email=cells.get("email", ""),
+            phone=cells.get("phone", ""),
+            position=cells.get("position", ""),
+            role_names=_split(cells.get("roles", ""), ";,\n"),
+            unit_ref=cells.get("unit", ""),
+            department_ref=cells.get("department", ""),
+        )
+        if not row.username:
+            self.problem(row, sheet, _("the username is missing"))
+        elif not USERNAME_OK(row.username):
+            self.problem(
+                row,
+                sheet,
+                _("the username “%(value)s” may hold only letters, digits and @ . + - _ (at most 150)"),
+                value=row.username,
+            )
+        if row.email:
+            try:
+                validate_email(row.email)
+            except ValidationError:
+                self.problem(row, sheet, _("“%(value)s” is not a valid e-mail address"), value=row.email)
+        for key, column in (("full_name", "Họ tên"), ("email", "Email"), ("phone", "Điện thoại"), ("position", "Chức vụ")):
+            if len(getattr(row, key)) > LIMITS[key]:
+                self.problem(row, sheet, _("“%(column)s” is longer than %(limit)s characters"), column=column, limit=LIMITS[key])
+        self._grants(row)
+        return row
+
+    def _grants(self, row: PersonRow) -> None:
+        sheet = SHEET_PEOPLE
+        kinds: dict[str, bool] = {}
+        for name in row.role_names:
+            found = ROLE_NAMES.get(_key(name))
+            if found is None:
+                choices = ", ".join(f"“{label}”" for label in [*ROLE_LABELS.values(), CHAIR_LABEL])
+                self.problem(row, sheet, _("unknown role “%(value)s” (use one of: %(choices)s)"), value=name, choices=choices)
+                continue
+            kind, chair = found
+            kinds[kind] = kinds.get(kind, False) or chair
+        unit_code = None
+        if row.unit_ref:
+            unit_code = self.find_unit(row.unit_ref)
+            if unit_code is None:
+                self.problem(row, sheet, _("unknown unit “%(value)s”"), value=row.unit_ref)
+        unit_kinds = [kind for kind in kinds if kind in Role.UNIT_KINDS]
+        if row.unit_ref and kinds and not unit_kinds:
+            self.problem(row, sheet, _("a unit is given but none of the roles belongs to a unit"))
+        if not row.unit_ref:
+            for kind in unit_kinds:
+                self.problem(row, sheet, _("the role “%(role)s” needs a unit in “Đơn vị”"), role=ROLE_LABELS[kind])  # type: ignore[index]
+        department = None
+        if row.department_ref and Role.Kind.DEPARTMENT_STAFF not in kinds:
+            self.problem(row, sheet, _("a department is given but the row has no role “Phòng chuyên môn”"))
+        elif Role.Kind.DEPARTMENT_STAFF in kinds and not row.department_ref:
+            self.problem(row, sheet, _("the role “%(role)s” needs a department in “Phòng”"), role=ROLE_LABELS[Role.Kind.DEPARTMENT_STAFF])
+        elif row.department_ref and unit_code is not None:
+            department = self.departments_of(unit_code).get(_key(row.department_ref))
+            if department is None:
+                self.problem(
+                    row,
+                    sheet,
+                    _("the department “%(department)s” is not in the unit “%(unit)s”"),
+                    department=row.department_ref,
+                    unit=self.unit_name(unit_code),
+                )
+        if row.bad:
+            return
+        for kind, chair in kinds.items():
+            in_unit = kind in Role.UNIT_KINDS
+            row.grants.append(
+                Grant(
+                    kind=kind,
+                    unit_code=unit_code if in_unit else None,
+                    department=department if kind == Role.Kind.DEPARTMENT_STAFF else None,
+                    chair=chair and kind == Role.Kind.APPRAISER,
+                )
+            )
+
+    def _repeat(self, row: PersonRow, first: PersonRow) -> None:
+        """A username on a second row gives more roles; its details must agree with the first."""
+        row.first_row = first.row
+        differ = [
+            column
+            for key, column in (("full_name", "Họ tên"), ("email", "Email"), ("phone", "Điện thoại"), ("position", "Chức vụ"))
+            if getattr(row, key) and getattr(first, key) and getattr(row, key) != getattr(first, key)
+        ]
+        if differ:
+            self.problem(
+                row,
+                SHEET_PEOPLE,
+                _("duplicate username “%(value)s”: row %(row)s gives other details (%(fields)s)"),
+                value=row.username,
+                row=first.row,
+                fields=", ".join(differ),
+            )
+        for key in ("full_name", "email", "phone", "position"):  # the first row carries the details
+            if not getattr(first, key):
+                setattr(first, key, getattr(row, key))
+            setattr(row, key, "")
+
+    def _person_changes(self, row: PersonRow, held: dict[tuple[str, str | None, str | None], bool]) -> None:
+        user = row.user
+        assert user is not None  # noqa: S101 (only called for recorded people)
+        if row.first_row is None:
+            for key, label in (
+                ("full_name", _("full name")),
+                ("email", _("e-mail")),
+                ("phone", _("phone")),
+                ("position", _("position")),
+            ):
+                new = getattr(row, key)
+                if new and new != getattr(user, key):
+                    row.changes.append(Change(label, getattr(user, key), new))
+        for grant in row.grants:
+            if grant.scope not in held:
+                row.changes.append(Change(_("new role"), "", self.describe(grant)))
+                held[grant.scope] = grant.chair
+            elif grant.kind == Role.Kind.APPRAISER and held[grant.scope] != grant.chair:
+                old, new = (CHAIR_LABEL, ROLE_LABELS[Role.Kind.APPRAISER])
+                row.changes.append(Change(_("role"), *((old, new) if held[grant.scope] else (new, old))))
+                held[grant.scope] = grant.chair
+
+    def describe(self, grant: Grant) -> str:
+        label = CHAIR_LABEL if grant.chair else ROLE_LABELS[grant.kind]  # type: ignore[index]
+        scope = grant.department or (self.unit_name(grant.unit_code) if grant.unit_code else "")
+        if grant.department and grant.unit_code:
+            scope = f"{grant.department} — {self.unit_name(grant.unit_code)}"
+        return f"{label} — {scope}" if scope else label
+
+
+def USERNAME_OK(username: str) -> bool:  # noqa: N802 (reads as the constant it stands for)
+    if len(username) > 150:
+        return False
+    try:
+        USERNAME(username)
+    except ValidationError:
+        return False
+    return True
+
+
+def _held_roles(user: User) -> dict[tuple[str, str | None, str | None], bool]:
+    roles: dict[tuple[str, str | None, str | None], bool] = {}
+    for role in user.roles.all():
+        scope = (role.kind, role.unit.code if role.unit else None, _key(role.department.name) if role.department else None)
+        roles[scope] = role.is_chair
+    return roles
+
+
+def _free_code(base: str, taken: set[str]) -> str:
+    code, number = base, 1
+    while code in taken:
+        number += 1
+        code = f"{base}-{number}"
+    return code
+
+
+def plan_import(data: bytes) -> Plan:
+    """What importing the workbook would do, row by row, and every problem; writes nothing."""
+    sheets, problems = _load(data)
+    if problems:
+        return Plan(problems=problems)
+    planner = _Planner()
+    planner.plan.sheets = list(sheets)
+    if SHEET_UNITS in sheets:
+        planner.unit_rows(sheets[SHEET_UNITS])
+    if SHEET_PEOPLE in sheets:
+        planner.people_rows(sheets[SHEET_PEOPLE])
+    planner.plan.problems.sort(key=lambda p: (p.sheet != SHEET_UNITS, p.sheet or "", p.row or 0))
+    return planner.plan
+
+
+# ---------------------------------------------------------------- applying
+
+
+@transaction.atomic
+def apply_import(actor: Actor, data: bytes) -> Result:
+    """Check the workbook again and apply every row, or nothing (``ImportRefused``).
+
+    Each unit created or changed, each department added, each account created
+    or changed and each role granted is one action, with its audit record.
+    """
+    plan = plan_import(data)
+    if plan.problems:
+        raise ImportRefused(plan)
+    result = Result()
+    units = {unit.code: unit for unit in Unit.objects.all()}
+    for row in _parents_first(plan.units):
+        parent = units[row.parent_code] if row.parent_code else None
+        if row.unit is None:
+            stt = row.stt
+            units[row.code] = unit_actions.create_unit(
+                actor,
+                name=row.name,
+                code=row.code,
+                kind=row.kind or Unit.Kind.OTHER,
+                parent=parent,
+                position=int(stt) if stt.isdigit() and len(stt) < 9 else None,
+            )
+            result.units_created += 1
+        elif any(change.field != "new departments" for change in row.changes):
+            unit_actions.update_unit(actor, units[row.code], name=row.name, kind=row.kind, parent=parent)
+            result.units_updated += 1
+        for name in row.new_departments:
+            unit_actions.add_department(actor, units[row.code], name)
+            result.departments_added += 1
+    departments = {
+        (d.unit.code, _key(d.name)): d for d in Department.objects.select_related("unit")
+    }
+    people: dict[str, User] = {}
+    for row in plan.people:
+        key = row.username.casefold()
+        user = people.get(key) or row.user
+        if user is None:
+            user, password = account_actions.create_user(
+                actor, row.username, row.full_name, email=row.email, position=row.position, phone=row.phone
+            )
+            result.people_created += 1
+            result.passwords.append((user.full_name, user.username, password))
+        else:
+            details = {
+                change_field: value
+                for change_field, value in (
+                    ("full_name", row.full_name),
+                    ("email", row.email),
+                    ("phone", row.phone),
+                    ("position", row.position),
+                )
+                if value and value != getattr(user, change_field)
+            }
+            if details and row.first_row is None:
+                account_actions.update_person_details(actor, user, **details)
+                result.people_updated += 1
+        people[key] = user
+        held = _held_roles(user)
+        for grant in row.grants:
+            if held.get(grant.scope, None) == grant.chair:
+                continue
+            account_actions.grant_role(
+                actor,
+                user,
+                grant.kind,
+                unit=units[grant.unit_code] if grant.unit_code else None,
+                department=departments[(grant.unit_code, _key(grant.department))]  # type: ignore[index]
+                if grant.department
+                else None,
+                is_chair=grant.chair,
+            )
+            result.roles_granted += 1
+    return result
+
+
+def _parents_first(rows: Sequence[UnitRow]) -> list[UnitRow]:
+    """The rows in order, except that a new parent comes before its sub-units."""
+    by_code = {row.code: row for row in rows}
+    ordered: list[UnitRow] = []
+    done: set[str] = set()
+
+    def visit(row: UnitRow) -> None:
+        if row.code in done:
+            return
+        done.add(row.code)
+        parent = by_code.get(row.parent_code or "")
+        if parent is not None:
+            visit(parent)
+        ordered.append(row)
+
+    for row in rows:
+        visit(row)
+    return ordered
+
+
+# ---------------------------------------------------------------- writing
+
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", start_color="DDE4EE")
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+TOP = Alignment(vertical="top", wrap_text=True)
+
+
+def write_workbook(stream: IO[bytes]) -> None:
+    """Every unit and every person, as the import reads them back (“unchanged”)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_UNITS
+    _write_header(sheet, UNIT_COLUMNS)
+    units = Unit.objects.select_related("parent").prefetch_related("departments")
+    for number, unit in enumerate(units, 1):
+        values = (
+            number,
+            unit.name,
+            unit.code,
+            KIND_LABELS.get(unit.kind, unit.kind),  # type: ignore[call-overload]
+            GROUP_LABELS.get(unit.kind, ""),  # type: ignore[call-overload]
+            unit.parent.name if unit.parent else "",
+            "; ".join(d.name for d in unit.departments.all()),
+        )
+        _write_row(sheet, number + 1, values, text_columns=(3,))
+
+    sheet = workbook.create_sheet(SHEET_PEOPLE)
+    _write_header(sheet, PEOPLE_COLUMNS)
+    roles = Prefetch("roles", queryset=Role.objects.select_related("unit", "department").order_by("kind", "pk"))
+    row_number = 1
+    for user in User.objects.prefetch_related(roles):
+        for roles_text, unit, department in _person_lines(list(user.roles.all())):
+            row_number += 1
+            values = (
+                row_number - 1,
+                user.full_name,
+                user.username,
+                user.email,
+                user.phone,
+                user.position,
+                roles_text,
+                unit.name if unit else "",
+                department.name if department else "",
+            )
+            _write_row(sheet, row_number, values, text_columns=(3, 5))
+    workbook.save(stream)
+
+
+def _person_lines(roles: list[Role]) -> list[tuple[str, Unit | None, Department | None]]:
+    """A person's roles as rows: one per unit (and per department beyond the first)."""
+    lines: list[tuple[list[str], Unit | None, Department | None]] = []
+
+    def line_for(unit: Unit | None, department: Department | None) -> list[str]:
+        for labels, line_unit, line_department in lines:
+            if line_unit == unit and (department is None or line_department in (None, department)):
+                if department is not None and line_department is None:
+                    index = [id(item[0]) for item in lines].index(id(labels))
+                    lines[index] = (labels, line_unit, department)
+                return labels
+        labels: list[str] = []
+        lines.append((labels, unit, department))
+        return labels
+
+    free: list[str] = []
+    for role in roles:
+        label = CHAIR_LABEL if role.is_chair and role.kind == Role.Kind.APPRAISER else ROLE_LABELS[role.kind]  # type: ignore[index]
+        if role.kind in Role.UNIT_KINDS:
+            department = role.department if role.kind == Role.Kind.DEPARTMENT_STAFF else None
+            line_for(role.unit, department).append(label)
+        else:
+            free.append(label)
+    if not lines:
+        return [("; ".join(free), None, None)]
+    lines[0][0][:0] = free
+    return [("; ".join(labels), unit, department) for labels, unit, department in lines]
+
+
+def _write_header(sheet: Any, columns: Sequence[Column]) -> None:
+    for position, column in enumerate(columns, 1):
+        cell = sheet.cell(row=1, column=position, value=column.header)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGNMENT
+        sheet.column_dimensions[get_column_letter(position)].width = column.width
+    sheet.freeze_panes = "A2"
+
+
+def _write_row(sheet: Any, row: int, values: Sequence[Any], text_columns: Sequence[int] = ()) -> None:
+    for position, value in enumerate(values, 1):
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value) or None
+        cell = sheet.cell(row=row, column=position, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # a name such as “=…” is text, not a formula
+        if position in text_columns:
+            cell.number_format = TEXT_FORMAT  # a phone number keeps its leading 0
+        cell.alignment = TOP
+
+
+def passwords_workbook(passwords: Sequence[Sequence[str]]) -> bytes:
+    """The temporary passwords of an import's new accounts, to print and hand over."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Mật khẩu tạm thời"
+    columns = (
+        Column("stt", "STT", 6),
+        Column("full_name", "Họ tên", 30),
+        Column("username", "Tên đăng nhập", 20),
+        Column("password", "Mật khẩu tạm thời", 20),
+    )
+    _write_header(sheet, columns)
+    for number, (full_name, username, password) in enumerate(passwords, 1):
+        _write_row(sheet, number + 1, (number, full_name, username, password), text_columns=(3, 4))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,122 @@
+"""The permission matrix: every URL of the product × every persona → the expected status.
+
+The list of URLs comes from the URL configuration itself, so a new URL without an entry here
+fails this test. Each entry names how to fill the URL's arguments and what each persona gets
+for a GET: 200, 302 (to the sign-in page, or onwards), 403 (may not act) or 404 (not theirs).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dti.audit.trail import Actor
+from dti.periods import actions as period_actions
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("admin", "appraiser", "officer_a", "leader_a", "staff_a", "officer_b", "anonymous")
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+PUBLIC = everyone(200)
+SIGNED_IN = {**everyone(200), "anonymous": 302}
+ADMIN_ONLY = {**everyone(403), "admin": 200, "anonymous": 302}
+POST_ONLY = {**everyone(405), "anonymous": 302}
+ADMIN_POST_ONLY = POST_ONLY
+REDIRECTS = everyone(302)
+UNIT_A = {"admin": 200, "appraiser": 404, "officer_a": 200, "leader_a": 200, "staff_a": 200, "officer_b": 404, "anonymous": 302}
+
+
+class World:
+    """What the URLs point at: the personas' units, the built-in frameworks and a 2024 period."""
+
+    def __init__(self, personas: Any) -> None:
+        from dti.frameworks.models import Framework
+
+        self.personas = personas
+        actor = Actor(personas.users["admin"], "admin")
+        self.framework = Framework.objects.get(code="bacninh-so")
+        huyen = Framework.objects.get(code="bacninh-huyen")
+        self.period = period_actions.create_period(
+            actor,
+            year=2024,
+            name="DTI 2024",
+            data_start=datetime.date(2023, 10, 1),
+            data_end=datetime.date(2024, 9, 30),
+            submission_deadline=datetime.date(2030, 10, 10),
+        )
+        period_actions.set_group(actor, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a])
+        period_actions.set_group(actor, self.period, 2, "Nhóm 2", huyen, [personas.unit_b])
+
+
+Kwargs = Callable[[World], dict[str, Any]]
+NONE: Kwargs = lambda w: {}  # noqa: E731
+FRAMEWORK: Kwargs = lambda w: {"code": w.framework.code}  # noqa: E731
+FRAMEWORK_VERSION: Kwargs = lambda w: {"code": w.framework.code, "version": w.framework.version}  # noqa: E731
+UNIT_A_ID: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk}  # noqa: E731
+
+#: URL name -> (arguments, expected status per persona for a GET)
+EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
+    "home": (NONE, PUBLIC),
+    "start": (NONE, REDIRECTS),
+    "set_language": (NONE, REDIRECTS),
+    "frameworks:list": (NONE, PUBLIC),
+    "frameworks:detail": (FRAMEWORK, PUBLIC),
+    "frameworks:version": (FRAMEWORK_VERSION, PUBLIC),
+    "frameworks:export": (lambda w: {**FRAMEWORK_VERSION(w), "fmt": "yaml"}, PUBLIC),
+    "accounts:login": (NONE, PUBLIC),
+    "accounts:totp": (NONE, REDIRECTS),
+    "accounts:logout": (NONE, everyone(405)),
+    "accounts:password": (NONE, SIGNED_IN),
+    "accounts:totp_setup": (NONE, SIGNED_IN),
+    "accounts:me": (NONE, SIGNED_IN),
+    "units:home": (UNIT_A_ID, UNIT_A),
+    "periods:list": (NONE, ADMIN_ONLY),
+    "audit:list": (NONE, ADMIN_ONLY),
+    "audit:export": (NONE, ADMIN_ONLY),
+}
+
+
+def url_names(patterns: list[Any] | None = None, namespace: str = "") -> list[str]:
+    names = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names.extend(url_names(pattern.url_patterns, inner))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(namespace + pattern.name)
+    return names
+
+
+def test_every_url_has_an_entry() -> None:
+    missing = sorted(set(url_names()) - set(EXPECTED))
+    assert missing == [], f"add these URLs to the permission matrix: {missing}"
+    stale = sorted(set(EXPECTED) - set(url_names()))
+    assert stale == []
+
+
+@pytest.fixture
+def world(personas: Any, builtin_frameworks: Any) -> World:
+    return World(personas)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_permission_matrix(world: World, name: str) -> None:
+    kwargs, expected = EXPECTED[name]
+    url = reverse(name, kwargs=kwargs(world))
+    got = {}
+    for persona in PERSONAS:
+        response = world.personas.client(persona).get(url)
+        got[persona] = response.status_code
+        if persona == "anonymous" and response.status_code == 302 and expected[persona] == 302:
+            target = response["Location"]
+            assert target.startswith(reverse("accounts:login")) or name in ("start", "accounts:totp"), target
+    assert got == expected
