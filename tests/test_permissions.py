@@ -62,6 +62,7 @@ NONE: Kwargs = lambda w: {}  # noqa: E731
 FRAMEWORK: Kwargs = lambda w: {"code": w.framework.code}  # noqa: E731
 FRAMEWORK_VERSION: Kwargs = lambda w: {"code": w.framework.code, "version": w.framework.version}  # noqa: E731
 UNIT_A_ID: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk}  # noqa: E731
+PERIOD: Kwargs = lambda w: {"period_id": w.period.pk}  # noqa: E731
 
 #: URL name -> (arguments, expected status per persona for a GET)
 EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
@@ -80,6 +81,12 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "accounts:me": (NONE, SIGNED_IN),
     "units:home": (UNIT_A_ID, UNIT_A),
     "periods:list": (NONE, ADMIN_ONLY),
+    "periods:create": (NONE, ADMIN_ONLY),
+    "periods:detail": (PERIOD, ADMIN_ONLY),
+    "periods:edit": (PERIOD, ADMIN_ONLY),
+    "periods:group": (lambda w: {"period_id": w.period.pk, "number": 1}, ADMIN_ONLY),
+    "periods:move": (PERIOD, ADMIN_POST_ONLY),
+    "periods:reopen": (PERIOD, ADMIN_POST_ONLY),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dti.frameworks.models import Framework
 from dti.periods.deadlines import province_zone
@@ -75,9 +76,7 @@ class PeriodEditForm(forms.Form):
     final_deadline = forms.DateField(
         label=_("Final appraisal by"), required=False, widget=DateInput()
     )
-    publication_date = forms.DateField(
-        label=_("Publication"), required=False, widget=DateInput()
-    )
+    publication_date = forms.DateField(label=_("Publication"), required=False, widget=DateInput())
 
     #: Fields the actions take, in the order of the model.
     FIELDS = (
@@ -117,9 +116,16 @@ class PeriodEditForm(forms.Form):
 
 
 class PeriodForm(PeriodEditForm):
-    """A new period: its year too."""
+    """A new period: its year too. Left empty, the name and the cycle's dates follow the year
+    (prefilled dates would go stale when the administrator changes only the year)."""
 
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty: “Digital transformation index” and the year."),
+    )
 
     field_order = ["year", *PeriodEditForm.FIELDS]
 
@@ -127,16 +133,19 @@ class PeriodForm(PeriodEditForm):
         year = self.cleaned_data.get("year")
         return year if isinstance(year, int) else None
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        year = self.period_year()
+        if year is not None and not cleaned.get("name") and "name" not in self.errors:
+            cleaned["name"] = default_name(year)
+        return cleaned
+
     def values(self) -> dict[str, Any]:
         return {"year": self.cleaned_data["year"], **super().values()}
 
-    @classmethod
-    def initial_for_year(cls, year: int) -> dict[str, Any]:
-        return {
-            "year": year,
-            "name": _("Digital transformation index %(year)s") % {"year": year},
-            **default_dates(year),
-        }
+
+def default_name(year: int) -> str:
+    return _("Digital transformation index %(year)s") % {"year": year}
 
 
 class FrameworkChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -181,20 +190,29 @@ class MoveForm(forms.Form):
     """Move a period to its next status; the page says which one, so a stale page is refused."""
 
     to_status = forms.ChoiceField(choices=Period.Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Note for the audit trail (optional)"), required=False, max_length=2000)
+    reason = forms.CharField(
+        label=_("Note for the audit trail (optional)"), required=False, max_length=2000
+    )
+
+
+class SelectWithoutEmptyChoice(forms.Select):
+    """A select whose choices are all real: Django would query them again to look for an empty one."""
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return not self.is_hidden
 
 
 class ReopenForm(forms.Form):
     """Let one unit edit after the submission deadline, until a local date and time."""
 
-    # Django's ``required`` check on a select without an empty choice queries the units again.
-    use_required_attribute = False
-
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=None)
-    until_date = forms.DateField(label=_("Open until (date)"), widget=DateInput())
-    until_time = forms.TimeField(
-        label=_("Time"), widget=TimeInput(), initial=datetime.time(23, 59)
+    unit = forms.ModelChoiceField(
+        label=pgettext_lazy("agency", "Unit"),
+        queryset=Unit.objects.none(),
+        empty_label=None,
+        widget=SelectWithoutEmptyChoice,
     )
+    until_date = forms.DateField(label=_("Open until (date)"), widget=DateInput())
+    until_time = forms.TimeField(label=_("Time"), widget=TimeInput(), initial=datetime.time(23, 59))
     reason = forms.CharField(
         label=_("Reason"),
         max_length=2000,
@@ -211,7 +229,11 @@ class ReopenForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("until_date") and cleaned.get("until_time") and self.until() <= timezone.now():
+        if (
+            cleaned.get("until_date")
+            and cleaned.get("until_time")
+            and self.until() <= timezone.now()
+        ):
             self.add_error("until_date", _("The reopening must end in the future."))
         return cleaned
 

@@ -74,7 +74,9 @@ def _with_tag(period: Period) -> Period:
 @require_GET
 def period_list(request: HttpRequest) -> HttpResponse:
     require_admin(request)
-    groups = PeriodGroup.objects.select_related("framework").annotate(unit_count=Count("memberships"))
+    groups = PeriodGroup.objects.select_related("framework").annotate(
+        unit_count=Count("memberships")
+    )
     periods = [
         _with_tag(p) for p in Period.objects.prefetch_related(Prefetch("groups", queryset=groups))
     ]
@@ -98,7 +100,7 @@ def period_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("periods:detail", period.pk)
     else:
-        form = PeriodForm(initial=PeriodForm.initial_for_year(this_year()))
+        form = PeriodForm(initial={"year": this_year()})
     return render(request, "periods/form.html", {"form": form, "period": None})
 
 

@@ -107,7 +107,9 @@ def rename_department(actor: Actor, department: Department, name: str) -> Depart
     before = _department_state(department)
     department.name = name
     department.save(update_fields=["name"])
-    record(actor, "department.rename", department, before=before, after=_department_state(department))
+    record(
+        actor, "department.rename", department, before=before, after=_department_state(department)
+    )
     return department
 
 

@@ -19,14 +19,19 @@ class UnitForm(forms.Form):
     code = forms.SlugField(
         label=_("Short code"),
         max_length=60,
-        help_text=_("Letters a–z, digits and “-”, e.g. stp for Sở Tư pháp. Used in addresses and files."),
+        help_text=_(
+            "Letters a–z, digits and “-”, e.g. stp for Sở Tư pháp. Used in addresses and files."
+        ),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Unit.Kind.choices)
     parent = forms.ModelChoiceField(
         label=_("Parent unit"), queryset=Unit.objects.none(), required=False
     )
     position = forms.IntegerField(
-        label=_("Order"), min_value=0, required=False, help_text=_("Units are listed by this number.")
+        label=_("Order"),
+        min_value=0,
+        required=False,
+        help_text=_("Units are listed by this number."),
     )
     merged_into = forms.ModelChoiceField(
         label=_("Merged into"),
@@ -81,12 +86,19 @@ class UnitForm(forms.Form):
             step = parent
             while step is not None:
                 if step.pk in seen:
-                    self.add_error("parent", _("A unit cannot be placed under itself or under one of its own sub-units."))
+                    self.add_error(
+                        "parent",
+                        _(
+                            "A unit cannot be placed under itself or under one of its own sub-units."
+                        ),
+                    )
                     break
                 seen.add(step.pk)
                 step = step.parent
         if data.get("merged_on") and data.get("merged_into") is None:
-            self.add_error("merged_into", _("Choose the unit it was merged into, or clear the date."))
+            self.add_error(
+                "merged_into", _("Choose the unit it was merged into, or clear the date.")
+            )
         return data
 
 
@@ -95,7 +107,9 @@ class DepartmentForm(forms.Form):
 
     name = forms.CharField(label=_("Department"), max_length=200)
 
-    def __init__(self, *args: Any, unit: Unit, department: Department | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, unit: Unit, department: Department | None = None, **kwargs: Any
+    ) -> None:
         self.unit = unit
         self.department = department
         super().__init__(*args, **kwargs)
@@ -116,7 +130,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Excel workbook (.xlsx)"),
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
         ),
     )
 
@@ -125,6 +141,9 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 _("The file is too large (%(size)s MB); at most %(limit)s MB is accepted.")
-                % {"size": f"{upload.size / (1024 * 1024):.1f}", "limit": MAX_UPLOAD_BYTES // (1024 * 1024)}
+                % {
+                    "size": f"{upload.size / (1024 * 1024):.1f}",
+                    "limit": MAX_UPLOAD_BYTES // (1024 * 1024),
+                }
             )
         return upload

@@ -56,7 +56,9 @@ SHEET_PEOPLE = "Người dùng"
 MAX_ROWS = 5000  # data rows of a sheet
 HEADER_SCAN = 10  # the header row is looked for in this many rows at the top
 MAX_COLUMNS = 30
-MAX_BLANK_RUN = 1000  # this many blank rows in a row end a sheet (formatting left down to row 1 048 576)
+MAX_BLANK_RUN = (
+    1000  # this many blank rows in a row end a sheet (formatting left down to row 1 048 576)
+)
 MAX_UNPACKED_MB = 50
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
@@ -64,7 +66,14 @@ CODE_PATTERN = re.compile(r"^[-a-z0-9_]{1,60}$")
 GROUP_PATTERN = re.compile(r"^(?:nhóm|group)?\s*(\d+)$")
 TEXT_FORMAT = "@"
 
-LIMITS = {"name": 300, "department": 200, "full_name": 200, "email": 254, "phone": 50, "position": 200}
+LIMITS = {
+    "name": 300,
+    "department": 200,
+    "full_name": 200,
+    "email": 254,
+    "phone": 50,
+    "position": 200,
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,15 @@ UNIT_COLUMNS = (
         "name",
         "Tên cơ quan, đơn vị",
         48,
-        ("tên cơ quan/đơn vị", "tên đơn vị", "tên cơ quan", "cơ quan, đơn vị", "đơn vị", "tên", "name"),
+        (
+            "tên cơ quan/đơn vị",
+            "tên đơn vị",
+            "tên cơ quan",
+            "cơ quan, đơn vị",
+            "đơn vị",
+            "tên",
+            "name",
+        ),
     ),
     Column("code", "Mã", 12, ("mã đơn vị", "ký hiệu", "short code", "code")),
     Column("kind", "Loại", 26, ("loại đơn vị", "kind")),
@@ -167,7 +184,10 @@ KIND_NAMES = _names(
 )
 # the kind a unit's name tells, for the plain list of the decision (“Sở Y tế”, “UBND huyện Gia Bình”)
 NAME_KINDS = (
-    (re.compile(r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân) (xã|phường|thị trấn)\b"), Unit.Kind.COMMUNE),
+    (
+        re.compile(r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân) (xã|phường|thị trấn)\b"),
+        Unit.Kind.COMMUNE,
+    ),
     (
         re.compile(r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân) (huyện|thị xã|thành phố|quận)\b"),
         Unit.Kind.DISTRICT,
@@ -191,6 +211,7 @@ ROLE_NAMES: dict[str, tuple[str, bool]] = {
 }
 
 USERNAME = UnicodeUsernameValidator()
+DETAILS = {"full_name": "Họ tên", "email": "Email", "phone": "Điện thoại", "position": "Chức vụ"}
 
 # ---------------------------------------------------------------- problems and plans
 
@@ -211,7 +232,10 @@ class Problem:
     @property
     def where(self) -> str:
         if self.sheet and self.row:
-            return gettext("Sheet “%(sheet)s”, row %(row)s") % {"sheet": self.sheet, "row": self.row}
+            return gettext("Sheet “%(sheet)s”, row %(row)s") % {
+                "sheet": self.sheet,
+                "row": self.row,
+            }
         if self.sheet:
             return gettext("Sheet “%(sheet)s”") % {"sheet": self.sheet}
         return ""
@@ -225,17 +249,31 @@ class Problem:
         return f"{self.where}: {self.text}" if self.where else self.text
 
 
+CHANGE_LABELS = {
+    "name": _("name"),
+    "kind": _("kind"),
+    "parent": _("parent unit"),
+    "departments": _("new departments"),
+    "full_name": _("full name"),
+    "email": _("e-mail"),
+    "phone": _("phone"),
+    "position": _("position"),
+    "role": _("role"),
+    "new_role": _("new role"),
+}
+
+
 @dataclass
 class Change:
     """What a row changes on a recorded unit or person: a field, from, to."""
 
-    field: str  # an English label, translated when shown
+    field: str  # a key of CHANGE_LABELS
     old: str
     new: str
 
     @property
     def label(self) -> str:
-        return gettext(self.field)
+        return gettext(CHANGE_LABELS[self.field])
 
 
 @dataclass
@@ -349,7 +387,9 @@ class Result:
     people_created: int = 0
     people_updated: int = 0
     roles_granted: int = 0
-    passwords: list[tuple[str, str, str]] = field(default_factory=list)  # full name, username, password
+    passwords: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # full name, username, password
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "passwords": [list(p) for p in self.passwords]}
@@ -380,7 +420,9 @@ def check_file(data: bytes) -> Problem | None:
             )
         )
     not_xlsx = Problem(
-        _("the file is not an Excel workbook (.xlsx); save it from Excel as “Excel Workbook (*.xlsx)”")
+        _(
+            "the file is not an Excel workbook (.xlsx); save it from Excel as “Excel Workbook (*.xlsx)”"
+        )
     )
     if not data.startswith(b"PK\x03\x04"):
         return not_xlsx
@@ -403,7 +445,9 @@ def check_file(data: bytes) -> Problem | None:
 
 def _unreadable(exc: Exception) -> Problem:
     detail = (str(exc).strip() or type(exc).__name__)[:200]
-    return Problem(_("the file is not a readable Excel workbook (%(detail)s)"), params={"detail": detail})
+    return Problem(
+        _("the file is not a readable Excel workbook (%(detail)s)"), params={"detail": detail}
+    )
 
 
 def _load(data: bytes) -> tuple[dict[str, list[RawRow]], list[Problem]]:
@@ -427,7 +471,10 @@ def _load(data: bytes) -> tuple[dict[str, list[RawRow]], list[Problem]]:
 
 def _sheets(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     by_name = {_key(ws.title): ws for ws in workbook.worksheets}
-    wanted = {SHEET_UNITS: by_name.get(_key(SHEET_UNITS)), SHEET_PEOPLE: by_name.get(_key(SHEET_PEOPLE))}
+    wanted = {
+        SHEET_UNITS: by_name.get(_key(SHEET_UNITS)),
+        SHEET_PEOPLE: by_name.get(_key(SHEET_PEOPLE)),
+    }
     if not any(wanted.values()) and len(workbook.worksheets) == 1:
         # a single sheet under another name (“Sheet1”): the list of units, as in the decision
         wanted[SHEET_UNITS] = workbook.worksheets[0]
@@ -522,7 +569,8 @@ def _header(rows: Sequence[RawRow], columns: Sequence[Column], required: str) ->
 
 def _cells(header: _Header, values: tuple[Any, ...]) -> dict[str, str]:
     return {
-        key: _text(values[index]) if index < len(values) else "" for key, index in header.index.items()
+        key: _text(values[index]) if index < len(values) else ""
+        for key, index in header.index.items()
     }
 
 
@@ -533,7 +581,7 @@ def _initials(name: str) -> str:
     """A short code from a unit's name: “Sở Tư pháp” → stp, “UBND huyện Gia Bình” → hgb."""
     words = re.split(r"[\s\-–—,.;/()]+", name)
     if words and _key(words[0]) in ("ubnd", "ủy", "uỷ"):
-        words = words[1:] if _key(words[0]) == "ubnd" else words[3:]  # “Ủy ban nhân dân …”
+        words = words[1:] if _key(words[0]) == "ubnd" else words[4:]  # “Ủy ban nhân dân …”
     letters = "".join(word[0] for word in words if word and _key(word) != "và")
     folded = unicodedata.normalize("NFKD", letters.replace("đ", "d").replace("Đ", "D"))
     code = "".join(c for c in folded if c.isascii() and c.isalnum()).lower()
@@ -551,11 +599,16 @@ class _Planner:
         # what the units will be after the import: final code → row (for the file's) / unit
         self.rows_by_code: dict[str, UnitRow] = {}
         self.rows_by_name: dict[str, UnitRow] = {}
+        self.bad_rows: dict[str, UnitRow] = {}  # unit rows with problems, by code and by name
 
-    def problem(self, row: UnitRow | PersonRow | None, sheet: str, message: str, **params: object) -> None:
-        self.plan.problems.append(Problem(message, sheet, row.row if row else None, params))
-        if row is not None:
-            row.bad = True
+    def problem(
+        self, target: UnitRow | PersonRow | None, sheet: str, message: str, /, **params: object
+    ) -> None:
+        """Note a problem of ``target`` (a row, or None for the sheet), which marks it bad."""
+        number = target.row if target is not None else None
+        self.plan.problems.append(Problem(message, sheet, number, params))
+        if target is not None:
+            target.bad = True
 
     # ------------------------------------------------------------ units
 
@@ -574,39 +627,59 @@ class _Planner:
         body = [(number, _cells(header, values)) for number, values in rows if number > header.row]
         if len(body) > MAX_ROWS:
             self.problem(
-                None, sheet, _("the sheet has more than %(limit)s rows; a workbook this large is refused"), limit=MAX_ROWS
+                None,
+                sheet,
+                _("the sheet has more than %(limit)s rows; a workbook this large is refused"),
+                limit=MAX_ROWS,
             )
             return
         codes_in_file = {cells["code"].lower() for _number, cells in body if cells.get("code")}
         taken = set(self.unit_by_code) | codes_in_file
-        seen_units: dict[int, int] = {}
+        seen_units: dict[int, int] = {}  # recorded unit → the row naming it
+        seen_codes: dict[str, int] = {}
+        seen_names: dict[str, int] = {}
         for number, cells in body:
             row = self._unit_row(number, cells)
             self.plan.units.append(row)
-            if row.bad:
-                continue
-            if row.unit is not None:
-                if row.unit.pk in seen_units:
-                    self.problem(
-                        row, sheet, _("the unit “%(name)s” is already on row %(row)s"), name=row.unit.name, row=seen_units[row.unit.pk]
-                    )
-                    continue
-                seen_units[row.unit.pk] = row.row
-            elif not row.code:
+            if row.unit is None and not row.code and row.name and not row.bad:
                 row.code = _free_code(_initials(row.name), taken)
                 taken.add(row.code)
-            if row.code in self.rows_by_code:
+            name = _key(row.name)
+            if row.unit is not None and row.unit.pk in seen_units:
                 self.problem(
-                    row, sheet, _("duplicate short code “%(code)s” (also on row %(row)s)"), code=row.code, row=self.rows_by_code[row.code].row
+                    row,
+                    sheet,
+                    _("the unit “%(name)s” is already on row %(row)s"),
+                    name=row.unit.name,
+                    row=seen_units[row.unit.pk],
                 )
-                continue
-            if _key(row.name) in self.rows_by_name:
+            elif row.code and row.code in seen_codes:
                 self.problem(
-                    row, sheet, _("duplicate unit “%(name)s” (also on row %(row)s)"), name=row.name, row=self.rows_by_name[_key(row.name)].row
+                    row,
+                    sheet,
+                    _("duplicate short code “%(code)s” (also on row %(row)s)"),
+                    code=row.code,
+                    row=seen_codes[row.code],
                 )
-                continue
-            self.rows_by_code[row.code] = row
-            self.rows_by_name[_key(row.name)] = row
+            elif name and name in seen_names:
+                self.problem(
+                    row,
+                    sheet,
+                    _("duplicate unit “%(name)s” (also on row %(row)s)"),
+                    name=row.name,
+                    row=seen_names[name],
+                )
+            if row.unit is not None:
+                seen_units.setdefault(row.unit.pk, row.row)
+            if row.code:
+                seen_codes.setdefault(row.code, row.row)
+            if name:
+                seen_names.setdefault(name, row.row)
+            if row.bad:
+                self._remember_bad(row)
+            else:
+                self.rows_by_code[row.code] = row
+                self.rows_by_name[name] = row
         for row in self.plan.units:
             if not row.bad:
                 self._unit_parent(row)
@@ -614,6 +687,28 @@ class _Planner:
         for row in self.plan.units:
             if not row.bad:
                 self._unit_changes(row)
+
+    def _remember_bad(self, row: UnitRow) -> None:
+        for key in (row.code, _key(row.name)):
+            if key:
+                self.bad_rows.setdefault(key, row)
+
+    def missing_unit(self, row: UnitRow | PersonRow, sheet: str, ref: str, template: str) -> None:
+        """A unit a cell names is unknown — or is on a unit row that has problems of its own."""
+        bad = self.bad_rows.get(ref.lower()) or self.bad_rows.get(_key(ref))
+        if bad is not None:
+            self.problem(
+                row,
+                sheet,
+                _(
+                    "the unit “%(value)s” is on row %(row)s of the sheet “%(sheet)s”, which has problems"
+                ),
+                value=ref,
+                row=bad.row,
+                sheet=SHEET_UNITS,
+            )
+        else:
+            self.problem(row, sheet, template, value=ref)
 
     def _unit_row(self, number: int, cells: dict[str, str]) -> UnitRow:
         sheet = SHEET_UNITS
@@ -631,12 +726,16 @@ class _Planner:
         if not name:
             self.problem(row, sheet, _("the name of the unit is missing"))
         elif len(name) > LIMITS["name"]:
-            self.problem(row, sheet, _("the name is longer than %(limit)s characters"), limit=LIMITS["name"])
+            self.problem(
+                row, sheet, _("the name is longer than %(limit)s characters"), limit=LIMITS["name"]
+            )
         if code and not CODE_PATTERN.match(code):
             self.problem(
                 row,
                 sheet,
-                _("the short code “%(code)s” may hold only letters a–z, digits, “-” and “_” (at most 60)"),
+                _(
+                    "the short code “%(code)s” may hold only letters a–z, digits, “-” and “_” (at most 60)"
+                ),
                 code=cells["code"],
             )
         if row.bad:
@@ -648,7 +747,9 @@ class _Planner:
                 self.problem(
                     row,
                     sheet,
-                    _("the name “%(name)s” already belongs to the unit with the short code “%(code)s”"),
+                    _(
+                        "the name “%(name)s” already belongs to the unit with the short code “%(code)s”"
+                    ),
                     name=name,
                     code=namesake.code,
                 )
@@ -657,6 +758,8 @@ class _Planner:
             if row.unit is not None:
                 row.code = row.unit.code
         row.kind = self._kind(row, cells)
+        recorded = {_key(d.name) for d in row.unit.departments.all()} if row.unit else set()
+        row.new_departments = [name for name in row.departments if _key(name) not in recorded]
         for department in row.departments:
             if len(department) > LIMITS["department"]:
                 self.problem(
@@ -675,14 +778,28 @@ class _Planner:
             kind = KIND_NAMES.get(_key(kind_text))
             if kind is None:
                 choices = ", ".join(f"“{label}”" for label in KIND_LABELS.values())
-                self.problem(row, sheet, _("unknown kind “%(value)s” (use one of: %(choices)s)"), value=kind_text, choices=choices)
+                self.problem(
+                    row,
+                    sheet,
+                    _("unknown kind “%(value)s” (use one of: %(choices)s)"),
+                    value=kind_text,
+                    choices=choices,
+                )
             return kind
         if group_text:
             match = GROUP_PATTERN.match(_key(group_text))
-            kind = GROUP_KINDS.get(int(match.group(1))) if match else None
-            if kind is None:
-                self.problem(row, sheet, _("unknown group “%(value)s” (use Nhóm 1 or Nhóm 2)"), value=group_text)
-            return kind
+            number = int(match.group(1)) if match else 0
+            if number not in GROUP_KINDS:
+                self.problem(
+                    row,
+                    sheet,
+                    _("unknown group “%(value)s” (use Nhóm 1 or Nhóm 2)"),
+                    value=group_text,
+                )
+                return None
+            if row.unit is not None and GROUP_LABELS.get(row.unit.kind) == f"Nhóm {number}":  # type: ignore[call-overload]
+                return row.unit.kind  # a commune stays a commune in Nhóm 2
+            return GROUP_KINDS[number]
         if row.unit is not None:
             return row.unit.kind
         for pattern, kind in NAME_KINDS:
@@ -706,7 +823,9 @@ class _Planner:
             return
         code = self.find_unit(row.parent_ref)
         if code is None:
-            self.problem(row, SHEET_UNITS, _("unknown parent unit “%(value)s”"), value=row.parent_ref)
+            self.missing_unit(
+                row, SHEET_UNITS, row.parent_ref, _("unknown parent unit “%(value)s”")
+            )
         elif code == row.code:
             self.problem(row, SHEET_UNITS, _("a unit cannot be its own parent"))
         else:
@@ -726,24 +845,25 @@ class _Planner:
                 step = parents.get(step)
             if step == row.code:
                 self.problem(
-                    row, SHEET_UNITS, _("the parent units go round in a circle: %(path)s"), path=" → ".join([*path, row.code])
+                    row,
+                    SHEET_UNITS,
+                    _("the parent units go round in a circle: %(path)s"),
+                    path=" → ".join([*path, row.code]),
                 )
 
     def _unit_changes(self, row: UnitRow) -> None:
         unit = row.unit
-        recorded = {_key(d.name) for d in unit.departments.all()} if unit else set()
-        row.new_departments = [name for name in row.departments if _key(name) not in recorded]
         if unit is None:
             return
         if unit.name != row.name:
-            row.changes.append(Change(_("name"), unit.name, row.name))
+            row.changes.append(Change("name", unit.name, row.name))
         if unit.kind != row.kind:
-            row.changes.append(Change(_("kind"), str(unit.get_kind_display()), row.kind_label))
+            row.changes.append(Change("kind", str(unit.get_kind_display()), row.kind_label))
         old_parent = unit.parent.code if unit.parent else None
         if old_parent != row.parent_code:
-            row.changes.append(Change(_("parent unit"), old_parent or "", row.parent_code or ""))
+            row.changes.append(Change("parent", old_parent or "", row.parent_code or ""))
         if row.new_departments:
-            row.changes.append(Change(_("new departments"), "", "; ".join(row.new_departments)))
+            row.changes.append(Change("departments", "", "; ".join(row.new_departments)))
 
     def departments_of(self, code: str) -> dict[str, str]:
         """The departments a unit will have: name key → name as written."""
@@ -777,7 +897,10 @@ class _Planner:
         body = [(number, _cells(header, values)) for number, values in rows if number > header.row]
         if len(body) > MAX_ROWS:
             self.problem(
-                None, sheet, _("the sheet has more than %(limit)s rows; a workbook this large is refused"), limit=MAX_ROWS
+                None,
+                sheet,
+                _("the sheet has more than %(limit)s rows; a workbook this large is refused"),
+                limit=MAX_ROWS,
             )
             return
         roles = Prefetch("roles", queryset=Role.objects.select_related("unit", "department"))
@@ -787,7 +910,7 @@ class _Planner:
         for number, cells in body:
             row = self._person_row(number, cells)
             self.plan.people.append(row)
-            if not row.username or row.bad and not USERNAME_OK(row.username):
+            if not _username_ok(row.username):
                 continue
             key = row.username.casefold()
             row.user = users.get(key)
@@ -796,11 +919,13 @@ class _Planner:
             else:
                 first[key] = row
                 if row.user is None and not row.full_name:
-                    self.problem(row, sheet, _("the full name is missing (a new account needs one)"))
+                    self.problem(
+                        row, sheet, _("the full name is missing (a new account needs one)")
+                    )
             if row.bad:
                 continue
             if row.user is not None:
-                scopes = held.setdefault(key, _held_roles(row.user))
+                scopes = held.setdefault(key, _held_roles(row.user.roles.all()))
                 self._person_changes(row, scopes)
             else:
                 scopes = held.setdefault(key, {})
@@ -822,21 +947,31 @@ class _Planner:
         )
         if not row.username:
             self.problem(row, sheet, _("the username is missing"))
-        elif not USERNAME_OK(row.username):
+        elif not _username_ok(row.username):
             self.problem(
                 row,
                 sheet,
-                _("the username “%(value)s” may hold only letters, digits and @ . + - _ (at most 150)"),
+                _(
+                    "the username “%(value)s” may hold only letters, digits and @ . + - _ (at most 150)"
+                ),
                 value=row.username,
             )
         if row.email:
             try:
                 validate_email(row.email)
             except ValidationError:
-                self.problem(row, sheet, _("“%(value)s” is not a valid e-mail address"), value=row.email)
-        for key, column in (("full_name", "Họ tên"), ("email", "Email"), ("phone", "Điện thoại"), ("position", "Chức vụ")):
+                self.problem(
+                    row, sheet, _("“%(value)s” is not a valid e-mail address"), value=row.email
+                )
+        for key, column in DETAILS.items():
             if len(getattr(row, key)) > LIMITS[key]:
-                self.problem(row, sheet, _("“%(column)s” is longer than %(limit)s characters"), column=column, limit=LIMITS[key])
+                self.problem(
+                    row,
+                    sheet,
+                    _("“%(column)s” is longer than %(limit)s characters"),
+                    column=column,
+                    limit=LIMITS[key],
+                )
         self._grants(row)
         return row
 
@@ -847,7 +982,13 @@ class _Planner:
             found = ROLE_NAMES.get(_key(name))
             if found is None:
                 choices = ", ".join(f"“{label}”" for label in [*ROLE_LABELS.values(), CHAIR_LABEL])
-                self.problem(row, sheet, _("unknown role “%(value)s” (use one of: %(choices)s)"), value=name, choices=choices)
+                self.problem(
+                    row,
+                    sheet,
+                    _("unknown role “%(value)s” (use one of: %(choices)s)"),
+                    value=name,
+                    choices=choices,
+                )
                 continue
             kind, chair = found
             kinds[kind] = kinds.get(kind, False) or chair
@@ -855,18 +996,30 @@ class _Planner:
         if row.unit_ref:
             unit_code = self.find_unit(row.unit_ref)
             if unit_code is None:
-                self.problem(row, sheet, _("unknown unit “%(value)s”"), value=row.unit_ref)
+                self.missing_unit(row, sheet, row.unit_ref, _("unknown unit “%(value)s”"))
         unit_kinds = [kind for kind in kinds if kind in Role.UNIT_KINDS]
         if row.unit_ref and kinds and not unit_kinds:
             self.problem(row, sheet, _("a unit is given but none of the roles belongs to a unit"))
         if not row.unit_ref:
             for kind in unit_kinds:
-                self.problem(row, sheet, _("the role “%(role)s” needs a unit in “Đơn vị”"), role=ROLE_LABELS[kind])  # type: ignore[index]
+                self.problem(
+                    row,
+                    sheet,
+                    _("the role “%(role)s” needs a unit in “Đơn vị”"),
+                    role=ROLE_LABELS[kind],
+                )  # type: ignore[index]
         department = None
         if row.department_ref and Role.Kind.DEPARTMENT_STAFF not in kinds:
-            self.problem(row, sheet, _("a department is given but the row has no role “Phòng chuyên môn”"))
+            self.problem(
+                row, sheet, _("a department is given but the row has no role “Phòng chuyên môn”")
+            )
         elif Role.Kind.DEPARTMENT_STAFF in kinds and not row.department_ref:
-            self.problem(row, sheet, _("the role “%(role)s” needs a department in “Phòng”"), role=ROLE_LABELS[Role.Kind.DEPARTMENT_STAFF])
+            self.problem(
+                row,
+                sheet,
+                _("the role “%(role)s” needs a department in “Phòng”"),
+                role=ROLE_LABELS[Role.Kind.DEPARTMENT_STAFF],
+            )
         elif row.department_ref and unit_code is not None:
             department = self.departments_of(unit_code).get(_key(row.department_ref))
             if department is None:
@@ -891,12 +1044,12 @@ class _Planner:
             )
 
     def _repeat(self, row: PersonRow, first: PersonRow) -> None:
-        """A username on a second row gives more roles; its details must agree with the first."""
+        """A username on a further row gives more roles; its details are blank or the first row's."""
         row.first_row = first.row
         differ = [
             column
-            for key, column in (("full_name", "Họ tên"), ("email", "Email"), ("phone", "Điện thoại"), ("position", "Chức vụ"))
-            if getattr(row, key) and getattr(first, key) and getattr(row, key) != getattr(first, key)
+            for key, column in DETAILS.items()
+            if getattr(row, key) and getattr(row, key) != getattr(first, key)
         ]
         if differ:
             self.problem(
@@ -905,33 +1058,28 @@ class _Planner:
                 _("duplicate username “%(value)s”: row %(row)s gives other details (%(fields)s)"),
                 value=row.username,
                 row=first.row,
-                fields=", ".join(differ),
+                fields=", ".join(f"“{column}”" for column in differ),
             )
-        for key in ("full_name", "email", "phone", "position"):  # the first row carries the details
-            if not getattr(first, key):
-                setattr(first, key, getattr(row, key))
-            setattr(row, key, "")
 
-    def _person_changes(self, row: PersonRow, held: dict[tuple[str, str | None, str | None], bool]) -> None:
+    def _person_changes(
+        self, row: PersonRow, held: dict[tuple[str, str | None, str | None], bool]
+    ) -> None:
         user = row.user
         assert user is not None  # noqa: S101 (only called for recorded people)
         if row.first_row is None:
-            for key, label in (
-                ("full_name", _("full name")),
-                ("email", _("e-mail")),
-                ("phone", _("phone")),
-                ("position", _("position")),
-            ):
+            for key in DETAILS:
                 new = getattr(row, key)
                 if new and new != getattr(user, key):
-                    row.changes.append(Change(label, getattr(user, key), new))
+                    row.changes.append(Change(key, getattr(user, key), new))
         for grant in row.grants:
             if grant.scope not in held:
-                row.changes.append(Change(_("new role"), "", self.describe(grant)))
+                row.changes.append(Change("new_role", "", self.describe(grant)))
                 held[grant.scope] = grant.chair
-            elif grant.kind == Role.Kind.APPRAISER and held[grant.scope] != grant.chair:
-                old, new = (CHAIR_LABEL, ROLE_LABELS[Role.Kind.APPRAISER])
-                row.changes.append(Change(_("role"), *((old, new) if held[grant.scope] else (new, old))))
+            elif held[grant.scope] != grant.chair:
+                chair, plain = CHAIR_LABEL, ROLE_LABELS[Role.Kind.APPRAISER]
+                row.changes.append(
+                    Change("role", *((chair, plain) if held[grant.scope] else (plain, chair)))
+                )
                 held[grant.scope] = grant.chair
 
     def describe(self, grant: Grant) -> str:
@@ -942,8 +1090,8 @@ class _Planner:
         return f"{label} — {scope}" if scope else label
 
 
-def USERNAME_OK(username: str) -> bool:  # noqa: N802 (reads as the constant it stands for)
-    if len(username) > 150:
+def _username_ok(username: str) -> bool:
+    if not username or len(username) > 150:
         return False
     try:
         USERNAME(username)
@@ -952,12 +1100,17 @@ def USERNAME_OK(username: str) -> bool:  # noqa: N802 (reads as the constant it 
     return True
 
 
-def _held_roles(user: User) -> dict[tuple[str, str | None, str | None], bool]:
-    roles: dict[tuple[str, str | None, str | None], bool] = {}
-    for role in user.roles.all():
-        scope = (role.kind, role.unit.code if role.unit else None, _key(role.department.name) if role.department else None)
-        roles[scope] = role.is_chair
-    return roles
+def _held_roles(roles: Iterable[Role]) -> dict[tuple[str, str | None, str | None], bool]:
+    """The roles a person holds, by scope (kind, unit code, department name key) → chair."""
+    held: dict[tuple[str, str | None, str | None], bool] = {}
+    for role in roles:
+        scope = (
+            role.kind,
+            role.unit.code if role.unit else None,
+            _key(role.department.name) if role.department else None,
+        )
+        held[scope] = role.is_chair
+    return held
 
 
 def _free_code(base: str, taken: set[str]) -> str:
@@ -1011,8 +1164,10 @@ def apply_import(actor: Actor, data: bytes) -> Result:
                 position=int(stt) if stt.isdigit() and len(stt) < 9 else None,
             )
             result.units_created += 1
-        elif any(change.field != "new departments" for change in row.changes):
-            unit_actions.update_unit(actor, units[row.code], name=row.name, kind=row.kind, parent=parent)
+        elif any(change.field != "departments" for change in row.changes):
+            unit_actions.update_unit(
+                actor, units[row.code], name=row.name, kind=row.kind, parent=parent
+            )
             result.units_updated += 1
         for name in row.new_departments:
             unit_actions.add_department(actor, units[row.code], name)
@@ -1026,26 +1181,26 @@ def apply_import(actor: Actor, data: bytes) -> Result:
         user = people.get(key) or row.user
         if user is None:
             user, password = account_actions.create_user(
-                actor, row.username, row.full_name, email=row.email, position=row.position, phone=row.phone
+                actor,
+                row.username,
+                row.full_name,
+                email=row.email,
+                position=row.position,
+                phone=row.phone,
             )
             result.people_created += 1
             result.passwords.append((user.full_name, user.username, password))
         else:
             details = {
-                change_field: value
-                for change_field, value in (
-                    ("full_name", row.full_name),
-                    ("email", row.email),
-                    ("phone", row.phone),
-                    ("position", row.position),
-                )
-                if value and value != getattr(user, change_field)
+                key: getattr(row, key)
+                for key in DETAILS
+                if getattr(row, key) and getattr(row, key) != getattr(user, key)
             }
             if details and row.first_row is None:
                 account_actions.update_person_details(actor, user, **details)
                 result.people_updated += 1
         people[key] = user
-        held = _held_roles(user)
+        held = _held_roles(Role.objects.filter(user=user).select_related("unit", "department"))
         for grant in row.grants:
             if held.get(grant.scope, None) == grant.chair:
                 continue
@@ -1112,7 +1267,9 @@ def write_workbook(stream: IO[bytes]) -> None:
 
     sheet = workbook.create_sheet(SHEET_PEOPLE)
     _write_header(sheet, PEOPLE_COLUMNS)
-    roles = Prefetch("roles", queryset=Role.objects.select_related("unit", "department").order_by("kind", "pk"))
+    roles = Prefetch(
+        "roles", queryset=Role.objects.select_related("unit", "department").order_by("kind", "pk")
+    )
     row_number = 1
     for user in User.objects.prefetch_related(roles):
         for roles_text, unit, department in _person_lines(list(user.roles.all())):
@@ -1133,32 +1290,33 @@ def write_workbook(stream: IO[bytes]) -> None:
 
 
 def _person_lines(roles: list[Role]) -> list[tuple[str, Unit | None, Department | None]]:
-    """A person's roles as rows: one per unit (and per department beyond the first)."""
-    lines: list[tuple[list[str], Unit | None, Department | None]] = []
+    """A person's roles as rows: one per unit (and one more per further department).
 
-    def line_for(unit: Unit | None, department: Department | None) -> list[str]:
-        for labels, line_unit, line_department in lines:
-            if line_unit == unit and (department is None or line_department in (None, department)):
-                if department is not None and line_department is None:
-                    index = [id(item[0]) for item in lines].index(id(labels))
-                    lines[index] = (labels, line_unit, department)
-                return labels
-        labels: list[str] = []
-        lines.append((labels, unit, department))
-        return labels
-
+    Roles without a unit (administrator, appraiser, steering) join the first row.
+    """
+    lines: list[tuple[list[str], Unit | None, list[Department | None]]] = []
     free: list[str] = []
     for role in roles:
-        label = CHAIR_LABEL if role.is_chair and role.kind == Role.Kind.APPRAISER else ROLE_LABELS[role.kind]  # type: ignore[index]
-        if role.kind in Role.UNIT_KINDS:
-            department = role.department if role.kind == Role.Kind.DEPARTMENT_STAFF else None
-            line_for(role.unit, department).append(label)
+        if role.kind == Role.Kind.APPRAISER and role.is_chair:
+            label = CHAIR_LABEL
         else:
+            label = ROLE_LABELS[role.kind]  # type: ignore[index]
+        if role.kind not in Role.UNIT_KINDS:
             free.append(label)
+            continue
+        department = role.department if role.kind == Role.Kind.DEPARTMENT_STAFF else None
+        for labels, unit, held in lines:
+            if unit == role.unit and (department is None or held[0] in (None, department)):
+                if department is not None:
+                    held[0] = department
+                labels.append(label)
+                break
+        else:
+            lines.append(([label], role.unit, [department]))
     if not lines:
         return [("; ".join(free), None, None)]
     lines[0][0][:0] = free
-    return [("; ".join(labels), unit, department) for labels, unit, department in lines]
+    return [("; ".join(labels), unit, held[0]) for labels, unit, held in lines]
 
 
 def _write_header(sheet: Any, columns: Sequence[Column]) -> None:
@@ -1171,7 +1329,9 @@ def _write_header(sheet: Any, columns: Sequence[Column]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _write_row(sheet: Any, row: int, values: Sequence[Any], text_columns: Sequence[int] = ()) -> None:
+def _write_row(
+    sheet: Any, row: int, values: Sequence[Any], text_columns: Sequence[int] = ()
+) -> None:
     for position, value in enumerate(values, 1):
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value) or None
