@@ -90,7 +90,10 @@ def test_people_list_queries_do_not_grow_with_the_people(personas: Any) -> None:
         user = User.objects.create_user(username=f"a{number}", full_name=f"Người {number}")
         Role.objects.create(user=user, kind=Role.Kind.DATA_OFFICER, unit=personas.unit_a)
         Role.objects.create(
-            user=user, kind=Role.Kind.DEPARTMENT_STAFF, unit=personas.unit_a, department=personas.department_a
+            user=user,
+            kind=Role.Kind.DEPARTMENT_STAFF,
+            unit=personas.unit_a,
+            department=personas.department_a,
         )
         Unit.objects.create(name=f"Đơn vị {number}", code=f"dv{number}", kind="district")
     assert _queries(client, url) == few
@@ -142,7 +145,9 @@ def test_create_an_account_shows_the_password_once(personas: Any) -> None:
     assert password not in again.content.decode()
     # and the person can sign in with it, then must choose their own
     fresh = Client()
-    signed_in = fresh.post(reverse("accounts:login"), {"username": "NguyenVanAn", "password": password})
+    signed_in = fresh.post(
+        reverse("accounts:login"), {"username": "NguyenVanAn", "password": password}
+    )
     assert signed_in.status_code == 302
     assert fresh.get(reverse("accounts:me"))["Location"] == reverse("accounts:password")
 
@@ -258,9 +263,18 @@ def test_grant_a_chair(personas: Any) -> None:
         ({"kind": "leader"}, "This role needs a unit."),
         ({"kind": "department_staff", "unit": "A"}, "Department staff need a department."),
         ({"kind": "leader", "department": "dept"}, "Only department staff belong to a department."),
-        ({"kind": "department_staff", "unit": "B", "department": "dept"}, "This department belongs to another unit."),
-        ({"kind": "admin", "unit": "A"}, "This role is not tied to a unit: leave unit and department empty."),
-        ({"kind": "leader", "unit": "A", "is_chair": "on"}, "Only an appraiser can chair the council."),
+        (
+            {"kind": "department_staff", "unit": "B", "department": "dept"},
+            "This department belongs to another unit.",
+        ),
+        (
+            {"kind": "admin", "unit": "A"},
+            "This role is not tied to a unit: leave unit and department empty.",
+        ),
+        (
+            {"kind": "leader", "unit": "A", "is_chair": "on"},
+            "Only an appraiser can chair the council.",
+        ),
         ({"kind": "data_officer", "unit": "A"}, "This person already holds this role."),
         ({"kind": "nonsense"}, "Select a valid choice."),
     ],
@@ -359,7 +373,12 @@ def test_deactivate_and_activate(personas: Any) -> None:
     assert not person.is_active
     [record] = audit_of("account.update")
     assert record.before["active"] is True and record.after["active"] is False
-    assert personas.client("officer_b").get(reverse("units:home", args=[personas.unit_b.pk])).status_code == 302
+    assert (
+        personas.client("officer_b")
+        .get(reverse("units:home", args=[personas.unit_b.pk]))
+        .status_code
+        == 302
+    )
     assert client.post(url, {"active": "1"}).status_code == 302
     person.refresh_from_db()
     assert person.is_active
@@ -369,7 +388,9 @@ def test_deactivate_and_activate(personas: Any) -> None:
 def test_you_cannot_deactivate_yourself(personas: Any) -> None:
     client = admin(personas)
     me = personas.users["admin"]
-    response = client.post(reverse("accounts:person_active", args=[me.pk]), {"active": "0"}, follow=True)
+    response = client.post(
+        reverse("accounts:person_active", args=[me.pk]), {"active": "0"}, follow=True
+    )
     assert "You cannot deactivate your own account." in response.content.decode()
     me.refresh_from_db()
     assert me.is_active and own_records() == 0
@@ -469,5 +490,7 @@ def test_post_views_answer_the_administrator_and_refuse_get(
 def test_unknown_people_are_not_found(personas: Any, name: str, args: tuple[str, ...]) -> None:
     client = admin(personas)
     url = _url(personas, name, args, unknown=True)
-    response = client.post(url, {"kind": "steering"}) if (name, args) in POST_VIEWS else client.get(url)
+    response = (
+        client.post(url, {"kind": "steering"}) if (name, args) in POST_VIEWS else client.get(url)
+    )
     assert response.status_code == 404

@@ -63,6 +63,10 @@ FRAMEWORK: Kwargs = lambda w: {"code": w.framework.code}  # noqa: E731
 FRAMEWORK_VERSION: Kwargs = lambda w: {"code": w.framework.code, "version": w.framework.version}  # noqa: E731
 UNIT_A_ID: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk}  # noqa: E731
 PERIOD: Kwargs = lambda w: {"period_id": w.period.pk}  # noqa: E731
+DEPARTMENT_A: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk, "department_id": w.personas.department_a.pk}  # noqa: E731
+USER_B: Kwargs = lambda w: {"user_id": w.personas.users["officer_b"].pk}  # noqa: E731
+ROLE_B: Kwargs = lambda w: {**USER_B(w), "role_id": w.personas.users["officer_b"].roles.get().pk}  # noqa: E731
+IMPORT_STEP = {**ADMIN_ONLY, "admin": 302}  # nothing uploaded yet: back to the upload page
 
 #: URL name -> (arguments, expected status per persona for a GET)
 EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
@@ -80,6 +84,28 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "accounts:totp_setup": (NONE, SIGNED_IN),
     "accounts:me": (NONE, SIGNED_IN),
     "units:home": (UNIT_A_ID, UNIT_A),
+    "units:list": (NONE, ADMIN_ONLY),
+    "units:create": (NONE, ADMIN_ONLY),
+    "units:edit": (UNIT_A_ID, ADMIN_ONLY),
+    "units:export": (NONE, ADMIN_ONLY),
+    "units:import": (NONE, ADMIN_ONLY),
+    "units:import_preview": (NONE, IMPORT_STEP),
+    "units:import_done": (NONE, IMPORT_STEP),
+    "units:import_apply": (NONE, POST_ONLY),
+    "units:import_cancel": (NONE, POST_ONLY),
+    "units:department_add": (UNIT_A_ID, POST_ONLY),
+    "units:department_rename": (DEPARTMENT_A, POST_ONLY),
+    "units:department_remove": (DEPARTMENT_A, POST_ONLY),
+    "accounts:people": (NONE, ADMIN_ONLY),
+    "accounts:person_create": (NONE, ADMIN_ONLY),
+    "accounts:security": (NONE, ADMIN_ONLY),
+    "accounts:person": (USER_B, ADMIN_ONLY),
+    "accounts:person_edit": (USER_B, ADMIN_ONLY),
+    "accounts:person_grant": (USER_B, POST_ONLY),
+    "accounts:person_reset": (USER_B, POST_ONLY),
+    "accounts:person_unlock": (USER_B, POST_ONLY),
+    "accounts:person_active": (USER_B, POST_ONLY),
+    "accounts:person_revoke": (ROLE_B, POST_ONLY),
     "periods:list": (NONE, ADMIN_ONLY),
     "periods:create": (NONE, ADMIN_ONLY),
     "periods:detail": (PERIOD, ADMIN_ONLY),

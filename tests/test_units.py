@@ -118,7 +118,17 @@ GOOD_PEOPLE = [
         "Sở Tư pháp",
         "Thanh tra",
     ],
-    [2, "Trần Thị Bình", "tranthibinh", "", "", "", "Cán bộ cung cấp thông tin", "UBND huyện Gia Bình", ""],
+    [
+        2,
+        "Trần Thị Bình",
+        "tranthibinh",
+        "",
+        "",
+        "",
+        "Cán bộ cung cấp thông tin",
+        "UBND huyện Gia Bình",
+        "",
+    ],
     [3, "", "officer_a", "", "", "", "Chủ tịch hội đồng", "", ""],
     [4, "", "TranThiBinh", "", "", "", "Ban Chỉ đạo", "", ""],
 ]
@@ -285,7 +295,11 @@ def test_add_rename_remove_a_department(personas: Any) -> None:
     department = Department.objects.get(unit=unit, name="Thanh tra")
     assert department.position == 2
     [added] = audit_of("department.create")
-    assert added.before is None and added.after == {"unit": "stp", "name": "Thanh tra", "position": 2}
+    assert added.before is None and added.after == {
+        "unit": "stp",
+        "name": "Thanh tra",
+        "position": 2,
+    }
 
     response = client.post(
         reverse("units:department_rename", args=[unit.pk, department.pk]), {"name": "Thanh tra Sở"}
@@ -376,7 +390,9 @@ def test_get_views_answer_the_administrator_and_refuse_other_methods(
     url = _url(personas, name, args)
     response = client.get(url)
     # the preview and result pages send back to the upload page when nothing is waiting
-    assert response.status_code == (302 if name in ("units:import_preview", "units:import_done") else 200)
+    assert response.status_code == (
+        302 if name in ("units:import_preview", "units:import_done") else 200
+    )
     for method in ("put", "delete", "patch"):
         assert getattr(client, method)(url).status_code == 405
     if name in ("units:list", "units:export", "units:import_preview", "units:import_done"):
@@ -414,7 +430,15 @@ def test_export_is_laid_out_like_the_decision(personas: Any) -> None:
     assert book.sheetnames == ["Đơn vị", "Người dùng"]
     units = [list(row) for row in book["Đơn vị"].iter_rows(values_only=True)]
     assert units[0] == UNIT_HEADER
-    assert units[1] == [1, "Sở Tư pháp", "stp", "Sở, ban, ngành", "Nhóm 1", None, "Văn phòng; Thanh tra"]
+    assert units[1] == [
+        1,
+        "Sở Tư pháp",
+        "stp",
+        "Sở, ban, ngành",
+        "Nhóm 1",
+        None,
+        "Văn phòng; Thanh tra",
+    ]
     assert units[2] == [2, "Sở Y tế", "syt", "Sở, ban, ngành", "Nhóm 1", "Sở Tư pháp", None]
     people = [list(row) for row in book["Người dùng"].iter_rows(values_only=True)]
     assert people[0] == PEOPLE_HEADER
@@ -514,7 +538,9 @@ def test_a_good_import_imports_everything(personas: Any) -> None:
     assert commune.kind == Unit.Kind.COMMUNE and commune.parent == district
     an = User.objects.get(username="nguyenvanan")
     assert an.must_change_password and an.phone == "0912345678"
-    assert {(r.kind, r.unit.code, r.department.name if r.department else None) for r in an.roles.all()} == {
+    assert {
+        (r.kind, r.unit.code, r.department.name if r.department else None) for r in an.roles.all()
+    } == {
         ("leader", "stp", None),
         ("department_staff", "stp", "Thanh tra"),
     }
@@ -581,9 +607,13 @@ def test_an_out_of_date_preview_is_refused(personas: Any) -> None:
     client = admin(personas)
     assert upload(client, workbook(GOOD_UNITS)).status_code == 302
     old = pending(client)
-    assert upload(client, workbook([[1, "Sở Nội vụ", "snv", "", "Nhóm 1", "", ""]])).status_code == 302
+    assert (
+        upload(client, workbook([[1, "Sở Nội vụ", "snv", "", "Nhóm 1", "", ""]])).status_code == 302
+    )
     before = counts()
-    response = client.post(reverse("units:import_apply"), {"token": old["token"], "sha256": old["sha256"]})
+    response = client.post(
+        reverse("units:import_apply"), {"token": old["token"], "sha256": old["sha256"]}
+    )
     assert response.status_code == 302
     assert counts() == before
     # the first upload's file was removed when the second came
@@ -655,7 +685,11 @@ def test_the_plain_list_of_the_decision_imports(personas: Any) -> None:
     sheet = book.active
     sheet.title = "Sheet1"
     sheet.append(["STT", "Tên cơ quan, đơn vị"])
-    names = ["Ban Quản lý An toàn thực phẩm", "Sở Lao động –Thương binh và Xã hội", "UBND Thị xã Quế Võ"]
+    names = [
+        "Ban Quản lý An toàn thực phẩm",
+        "Sở Lao động –Thương binh và Xã hội",
+        "UBND Thị xã Quế Võ",
+    ]
     for number, name in enumerate(names, 1):
         sheet.append([number, name])
     buffer = io.BytesIO()
@@ -711,7 +745,10 @@ def test_more_problems_are_named(personas: Any) -> None:
     assert got[("Đơn vị", 5)] == "duplicate short code “sb” (also on row 4)"
     assert got[("Đơn vị", 6)] == "unknown parent unit “Sở Không Có”"
     assert got[("Đơn vị", 7)].startswith("the parent units go round in a circle: se → sf → se")
-    assert got[("Đơn vị", 9)] == "the name “Sở Y tế” already belongs to the unit with the short code “syt”"
+    assert (
+        got[("Đơn vị", 9)]
+        == "the name “Sở Y tế” already belongs to the unit with the short code “syt”"
+    )
     assert got[("Đơn vị", 10)] == "the kind of the unit is missing: fill in “Loại” or “Nhóm”"
     assert got[("Người dùng", 2)] == "the username is missing"
     assert got[("Người dùng", 3)].startswith("the username “nguoi moi” may hold only")
@@ -719,7 +756,9 @@ def test_more_problems_are_named(personas: Any) -> None:
     assert got[("Người dùng", 5)] == "the role “Lãnh đạo” needs a unit in “Đơn vị”"
     assert got[("Người dùng", 6)] == "a unit is given but none of the roles belongs to a unit"
     assert got[("Người dùng", 7)] == "the role “Phòng chuyên môn” needs a department in “Phòng”"
-    assert got[("Người dùng", 8)] == "a department is given but the row has no role “Phòng chuyên môn”"
+    assert (
+        got[("Người dùng", 8)] == "a department is given but the row has no role “Phòng chuyên môn”"
+    )
     assert got[("Người dùng", 9)] == "the department “Văn phòng” is not in the unit “Sở Y tế”"
     assert got[("Người dùng", 11)] == (
         "duplicate username “F1”: row 10 gives other details (“Họ tên”)"
@@ -732,7 +771,17 @@ def test_more_problems_are_named(personas: Any) -> None:
 def test_a_chair_and_an_update_of_details(personas: Any) -> None:
     client = admin(personas)
     people = [
-        [1, "Appraiser Mới", "appraiser", "tham.dinh@example.vn", "", "", "Thẩm định; Chủ tịch hội đồng", "", ""],
+        [
+            1,
+            "Appraiser Mới",
+            "appraiser",
+            "tham.dinh@example.vn",
+            "",
+            "",
+            "Thẩm định; Chủ tịch hội đồng",
+            "",
+            "",
+        ],
     ]
     upload(client, workbook(people=people))
     plan = client.get(reverse("units:import_preview")).context["plan"]

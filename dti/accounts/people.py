@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dti.accounts import actions
@@ -39,7 +39,10 @@ HANDOVER = "dti_handover"  # {user: pk, password: …}, taken out by the next pa
 class PeopleFilter(forms.Form):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     unit = forms.ModelChoiceField(
-        label=gettext_lazy("Unit"), queryset=Unit.objects.all(), required=False
+        label=pgettext_lazy("organisation", "Unit"),
+        queryset=Unit.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Any unit"),
     )
     role = forms.ChoiceField(
         label=gettext_lazy("Role"),
@@ -89,9 +92,13 @@ class DepartmentChoice(forms.ModelChoiceField):
 class GrantRoleForm(forms.Form):
     """A role to give: unit roles need a unit, department staff a department (which implies its unit)."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.Kind.choices)
+    # no default choice: an administrator's role is only ever given on purpose
+    kind = forms.ChoiceField(label=gettext_lazy("Role"), choices=[("", "—"), *Role.Kind.choices])
     unit = forms.ModelChoiceField(
-        label=gettext_lazy("Unit"), queryset=Unit.objects.all(), required=False
+        label=pgettext_lazy("organisation", "Unit"),
+        queryset=Unit.objects.all(),
+        required=False,
+        empty_label="—",
     )
     department = DepartmentChoice(
         label=gettext_lazy("Department"),
@@ -99,6 +106,7 @@ class GrantRoleForm(forms.Form):
             "unit__position", "unit__name", "position", "name"
         ),
         required=False,
+        empty_label="—",
     )
     is_chair = forms.BooleanField(
         label=gettext_lazy("Chair of the appraisal council"), required=False

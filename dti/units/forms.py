@@ -25,7 +25,7 @@ class UnitForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Unit.Kind.choices)
     parent = forms.ModelChoiceField(
-        label=_("Parent unit"), queryset=Unit.objects.none(), required=False
+        label=_("Parent unit"), queryset=Unit.objects.none(), empty_label="—", required=False
     )
     position = forms.IntegerField(
         label=_("Order"),
@@ -36,6 +36,7 @@ class UnitForm(forms.Form):
     merged_into = forms.ModelChoiceField(
         label=_("Merged into"),
         queryset=Unit.objects.none(),
+        empty_label="—",
         required=False,
         help_text=_("When the unit was merged into another one, choose it and the date."),
     )

@@ -289,7 +289,11 @@ class UnitRow:
     parent_code: str | None = None
     new_departments: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
-    bad: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def bad(self) -> bool:
+        return bool(self.problems)
 
     @property
     def status(self) -> str:
@@ -333,7 +337,11 @@ class PersonRow:
     first_row: int | None = None  # the row where this username first appears, on a repeat
     grants: list[Grant] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
-    bad: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def bad(self) -> bool:
+        return bool(self.problems)
 
     @property
     def status(self) -> str:
@@ -605,10 +613,10 @@ class _Planner:
         self, target: UnitRow | PersonRow | None, sheet: str, message: str, /, **params: object
     ) -> None:
         """Note a problem of ``target`` (a row, or None for the sheet), which marks it bad."""
-        number = target.row if target is not None else None
-        self.plan.problems.append(Problem(message, sheet, number, params))
+        problem = Problem(message, sheet, target.row if target is not None else None, params)
+        self.plan.problems.append(problem)
         if target is not None:
-            target.bad = True
+            target.problems.append(problem)
 
     # ------------------------------------------------------------ units
 
