@@ -60,9 +60,15 @@ class Personas:
         from dti.units.models import Department, Unit
 
         system = Actor(label="test")
-        self.unit_a = Unit.objects.create(name="Sở Tư pháp", code="stp", kind=Unit.Kind.DEPARTMENT, position=1)
-        self.unit_b = Unit.objects.create(name="Sở Y tế", code="syt", kind=Unit.Kind.DEPARTMENT, position=2)
-        self.department_a = Department.objects.create(unit=self.unit_a, name="Văn phòng", position=1)
+        self.unit_a = Unit.objects.create(
+            name="Sở Tư pháp", code="stp", kind=Unit.Kind.DEPARTMENT, position=1
+        )
+        self.unit_b = Unit.objects.create(
+            name="Sở Y tế", code="syt", kind=Unit.Kind.DEPARTMENT, position=2
+        )
+        self.department_a = Department.objects.create(
+            unit=self.unit_a, name="Văn phòng", position=1
+        )
         self.users: dict[str, Any] = {}
         cast = {
             "admin": (Role.Kind.ADMIN, None, None),
@@ -73,7 +79,9 @@ class Personas:
             "officer_b": (Role.Kind.DATA_OFFICER, self.unit_b, None),
         }
         for name, (kind, unit, department) in cast.items():
-            user = User.objects.create_user(username=name, password="mật-khẩu-thử-nghiệm", full_name=name.title())
+            user = User.objects.create_user(
+                username=name, password="mật-khẩu-thử-nghiệm", full_name=name.title()
+            )
             grant_role(system, user, kind, unit=unit, department=department)
             self.users[name] = user
 

@@ -113,9 +113,17 @@ def test_two_factor_sign_in_with_a_real_code(personas: Any) -> None:
         assert page.status_code == 200 and "<svg" in page.content.decode()
         user = User.objects.get(username="appraiser")
         assert not user.totp_enabled
-        wrong = client.post(reverse("accounts:totp_setup"), {"code": "000000" if rfc6238(user.totp_secret, now) != "000000" else "111111"})
+        wrong = client.post(
+            reverse("accounts:totp_setup"),
+            {"code": "000000" if rfc6238(user.totp_secret, now) != "000000" else "111111"},
+        )
         assert "not right" in wrong.content.decode() or "không đúng" in wrong.content.decode()
-        assert client.post(reverse("accounts:totp_setup"), {"code": rfc6238(user.totp_secret, now)}).status_code == 302
+        assert (
+            client.post(
+                reverse("accounts:totp_setup"), {"code": rfc6238(user.totp_secret, now)}
+            ).status_code
+            == 302
+        )
     user.refresh_from_db()
     assert user.totp_enabled
     assert AuditRecord.objects.filter(action="account.totp_on", object_id=str(user.pk)).count() == 1
@@ -148,15 +156,21 @@ def test_policy_requires_two_factor_for_staff(personas: Any) -> None:
 
 def test_temporary_password_must_be_changed(personas: Any) -> None:
     admin = Actor(personas.users["admin"], "admin")
-    user, password = actions.create_user(admin, "newperson", "Nguyễn Văn Mới", email="moi@example.vn")
+    user, password = actions.create_user(
+        admin, "newperson", "Nguyễn Văn Mới", email="moi@example.vn"
+    )
     assert AuditRecord.objects.filter(action="account.create", object_id=str(user.pk)).count() == 1
     client = Client()
     assert sign_in(client, "newperson", password).status_code == 302
     assert client.get("/start/")["Location"] == reverse("accounts:password")
-    bad = client.post(reverse("accounts:password"), {"current": password, "new": "12345678901", "again": "12345678901"})
+    bad = client.post(
+        reverse("accounts:password"),
+        {"current": password, "new": "12345678901", "again": "12345678901"},
+    )
     assert bad.status_code == 200
     good = client.post(
-        reverse("accounts:password"), {"current": password, "new": "Bắc-Ninh-2024!", "again": "Bắc-Ninh-2024!"}
+        reverse("accounts:password"),
+        {"current": password, "new": "Bắc-Ninh-2024!", "again": "Bắc-Ninh-2024!"},
     )
     assert good.status_code == 302
     assert client.get("/start/")["Location"] == reverse("accounts:me")
@@ -164,7 +178,9 @@ def test_temporary_password_must_be_changed(personas: Any) -> None:
 
 
 def test_reset_by_administrator(personas: Any) -> None:
-    new_password = actions.reset_password(Actor(personas.users["admin"], "admin"), personas.users["officer_b"])
+    new_password = actions.reset_password(
+        Actor(personas.users["admin"], "admin"), personas.users["officer_b"]
+    )
     assert sign_in(Client(), "officer_b").status_code == 200  # the old one no longer works
     assert sign_in(Client(), "officer_b", new_password).status_code == 302
 
@@ -176,9 +192,13 @@ def test_session_expires_after_inactivity(personas: Any, settings: Any) -> None:
         sign_in(client, "officer_a")
         assert client.get("/start/").status_code == 302
         assert client.get(f"/units/{personas.unit_a.pk}/").status_code == 200
-    with time_machine.travel(now + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60), tick=False):
+    with time_machine.travel(
+        now + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60), tick=False
+    ):
         response = client.get(f"/units/{personas.unit_a.pk}/")
-        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("accounts:login")
+        )
 
 
 def test_passwords_are_hashed_with_argon2(personas: Any, settings: Any) -> None:

@@ -111,7 +111,9 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.click("form.form button[type=submit]")
 
 
-def test_administrator_opens_a_period_and_a_data_officer_lands_on_the_unit(page: Any, live_server: Any, demo: None) -> None:
+def test_administrator_opens_a_period_and_a_data_officer_lands_on_the_unit(
+    page: Any, live_server: Any, demo: None
+) -> None:
     from dti.periods.models import Period
     from dti.units.models import Unit
 
@@ -129,7 +131,9 @@ def test_administrator_opens_a_period_and_a_data_officer_lands_on_the_unit(page:
 
     for number, code in ((1, "bacninh-so"), (2, "bacninh-huyen")):
         page.goto(f"{base}/periods/{period.pk}/groups/{number}/")
-        option = page.locator("select[name=framework] option", has_text=code).first.get_attribute("value")
+        option = page.locator("select[name=framework] option", has_text=code).first.get_attribute(
+            "value"
+        )
         page.select_option("select[name=framework]", option)
         page.click("form.form button[type=submit]")
         page.wait_for_url(f"{base}/periods/{period.pk}/")

@@ -36,7 +36,9 @@ def test_demo_loads_the_decision_units_and_is_idempotent() -> None:
 def test_demo_data_officer_signs_in_and_lands_on_the_unit_page() -> None:
     call_command("demo", stdout=StringIO())
     client = Client()
-    response = client.post("/accounts/sign-in/", {"username": "stp.canbo", "password": DEMO_PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/sign-in/", {"username": "stp.canbo", "password": DEMO_PASSWORD}, follow=True
+    )
     unit = Unit.objects.get(name="Sở Tư pháp")
     assert response.redirect_chain[-1][0] == f"/units/{unit.pk}/"
     html = response.content.decode()

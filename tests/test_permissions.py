@@ -32,7 +32,15 @@ ADMIN_ONLY = {**everyone(403), "admin": 200, "anonymous": 302}
 POST_ONLY = {**everyone(405), "anonymous": 302}
 ADMIN_POST_ONLY = POST_ONLY
 REDIRECTS = everyone(302)
-UNIT_A = {"admin": 200, "appraiser": 404, "officer_a": 200, "leader_a": 200, "staff_a": 200, "officer_b": 404, "anonymous": 302}
+UNIT_A = {
+    "admin": 200,
+    "appraiser": 404,
+    "officer_a": 200,
+    "leader_a": 200,
+    "staff_a": 200,
+    "officer_b": 404,
+    "anonymous": 302,
+}
 
 
 class World:
@@ -63,7 +71,10 @@ FRAMEWORK: Kwargs = lambda w: {"code": w.framework.code}  # noqa: E731
 FRAMEWORK_VERSION: Kwargs = lambda w: {"code": w.framework.code, "version": w.framework.version}  # noqa: E731
 UNIT_A_ID: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk}  # noqa: E731
 PERIOD: Kwargs = lambda w: {"period_id": w.period.pk}  # noqa: E731
-DEPARTMENT_A: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk, "department_id": w.personas.department_a.pk}  # noqa: E731
+DEPARTMENT_A: Kwargs = lambda w: {
+    "unit_id": w.personas.unit_a.pk,
+    "department_id": w.personas.department_a.pk,
+}  # noqa: E731
 USER_B: Kwargs = lambda w: {"user_id": w.personas.users["officer_b"].pk}  # noqa: E731
 ROLE_B: Kwargs = lambda w: {**USER_B(w), "role_id": w.personas.users["officer_b"].roles.get().pk}  # noqa: E731
 IMPORT_STEP = {**ADMIN_ONLY, "admin": 302}  # nothing uploaded yet: back to the upload page
@@ -151,5 +162,9 @@ def test_permission_matrix(world: World, name: str) -> None:
         got[persona] = response.status_code
         if persona == "anonymous" and response.status_code == 302 and expected[persona] == 302:
             target = response["Location"]
-            assert target.startswith(reverse("accounts:login")) or name in ("start", "accounts:totp"), target
+            assert target.startswith(reverse("accounts:login")) or name in (
+                "start",
+                "accounts:totp",
+                "set_language",
+            ), target
     assert got == expected

@@ -47,7 +47,9 @@ class Access:
         return {
             r.department_id
             for r in self.roles
-            if r.kind == Role.Kind.DEPARTMENT_STAFF and r.unit_id == unit.pk and r.department_id is not None
+            if r.kind == Role.Kind.DEPARTMENT_STAFF
+            and r.unit_id == unit.pk
+            and r.department_id is not None
         }
 
     def is_data_officer(self, unit: Unit) -> bool:
@@ -63,7 +65,9 @@ def access_of(request: HttpRequest) -> Access:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     user = request.user if request.user.is_authenticated else None
-    roles = list(Role.objects.filter(user=user).select_related("unit", "department")) if user else []
+    roles = (
+        list(Role.objects.filter(user=user).select_related("unit", "department")) if user else []
+    )
     access = Access(user, roles)  # type: ignore[arg-type]
     request._dti_access = access  # type: ignore[attr-defined]
     return access

@@ -14,7 +14,7 @@ from dti.accounts.models import Role, SecurityPolicy, User
 from dti.audit.trail import Actor, record
 from dti.units.models import Department, Unit
 
-PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - letters to draw from
 
 
 def temporary_password() -> str:
@@ -89,11 +89,19 @@ def register_failed_sign_in(actor: Actor, user: User) -> bool:
     user.failed_logins += 1
     locked = user.failed_logins >= settings.DTI_LOCKOUT_ATTEMPTS
     if locked:
-        user.locked_until = timezone.now() + datetime.timedelta(minutes=settings.DTI_LOCKOUT_MINUTES)
+        user.locked_until = timezone.now() + datetime.timedelta(
+            minutes=settings.DTI_LOCKOUT_MINUTES
+        )
         user.failed_logins = 0
     user.save(update_fields=["failed_logins", "locked_until"])
     if locked:
-        record(actor, "account.lock", user, before=None, after={"locked_until": user.locked_until.isoformat()})  # type: ignore[union-attr]
+        record(
+            actor,
+            "account.lock",
+            user,
+            before=None,
+            after={"locked_until": user.locked_until.isoformat()},
+        )  # type: ignore[union-attr]
     return locked
 
 
@@ -131,7 +139,9 @@ def verify_totp(user: User, code: str) -> bool:
     for drift in (0, -1, 1):
         step = int(now // totp.interval) + drift
         if secrets.compare_digest(totp.at(step * totp.interval), code.strip()):
-            updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(totp_last_step=step)
+            updated = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
+                totp_last_step=step
+            )
             return bool(updated)
     return False
 
@@ -199,7 +209,13 @@ def set_security_policy(actor: Actor, require_totp_for_staff: bool) -> SecurityP
     before = {"require_totp_for_staff": policy.require_totp_for_staff}
     policy.require_totp_for_staff = require_totp_for_staff
     policy.save()
-    record(actor, "security.policy", policy, before=before, after={"require_totp_for_staff": require_totp_for_staff})
+    record(
+        actor,
+        "security.policy",
+        policy,
+        before=before,
+        after={"require_totp_for_staff": require_totp_for_staff},
+    )
     return policy
 
 

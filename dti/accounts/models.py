@@ -44,13 +44,25 @@ class Role(models.Model):
 
     UNIT_KINDS = (Kind.DATA_OFFICER, Kind.LEADER, Kind.DEPARTMENT_STAFF)
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person")
+    )
     kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="roles", verbose_name=_("unit")
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("unit"),
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="roles", verbose_name=_("department")
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("department"),
     )
     is_chair = models.BooleanField(_("chair of the council"), default=False)
 
@@ -59,7 +71,9 @@ class Role(models.Model):
         constraints = [
             # One role of a kind per scope (NULL scopes never compare equal, hence three constraints).
             models.UniqueConstraint(
-                fields=["user", "kind"], condition=models.Q(unit__isnull=True), name="role_unique_global"
+                fields=["user", "kind"],
+                condition=models.Q(unit__isnull=True),
+                name="role_unique_global",
             ),
             models.UniqueConstraint(
                 fields=["user", "kind", "unit"],
@@ -72,8 +86,13 @@ class Role(models.Model):
                 name="role_unique_department",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["data_officer", "leader", "department_staff"], unit__isnull=False)
-                | models.Q(~models.Q(kind__in=["data_officer", "leader", "department_staff"]), unit__isnull=True),
+                condition=models.Q(
+                    kind__in=["data_officer", "leader", "department_staff"], unit__isnull=False
+                )
+                | models.Q(
+                    ~models.Q(kind__in=["data_officer", "leader", "department_staff"]),
+                    unit__isnull=True,
+                ),
                 name="role_unit_scope",
             ),
             models.CheckConstraint(

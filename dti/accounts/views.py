@@ -28,7 +28,9 @@ PENDING = "dti_pending_user"
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return reverse("start")
 
@@ -51,13 +53,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         if user is not None and user.locked_until and user.locked_until > now:
             local = timezone.localtime(user.locked_until)
-            error = _("This account is locked after too many failed sign-ins. Try again after %(time)s.") % {
-                "time": local.strftime("%H:%M")
-            }
+            error = _(
+                "This account is locked after too many failed sign-ins. Try again after %(time)s."
+            ) % {"time": local.strftime("%H:%M")}
         else:
-            authenticated = authenticate(request, username=user.username if user else username, password=password)
+            authenticated = authenticate(
+                request, username=user.username if user else username, password=password
+            )
             if authenticated is None:
-                if user is not None and actions.register_failed_sign_in(Actor.from_request(request), user):
+                if user is not None and actions.register_failed_sign_in(
+                    Actor.from_request(request), user
+                ):
                     error = _(
                         "Too many failed sign-ins: this account is locked for %(minutes)s minutes."
                     ) % {"minutes": settings.DTI_LOCKOUT_MINUTES}
@@ -126,10 +132,14 @@ def password_view(request: HttpRequest) -> HttpResponse:
                 errors.extend(exc.messages)
         if not errors:
             actions.change_password(Actor.from_request(request), user, new)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # keep the session
+            login(
+                request, user, backend="django.contrib.auth.backends.ModelBackend"
+            )  # keep the session
             messages.success(request, _("Your password has been changed."))
             return redirect("start")
-    return render(request, "accounts/password.html", {"errors": errors, "forced": user.must_change_password})
+    return render(
+        request, "accounts/password.html", {"errors": errors, "forced": user.must_change_password}
+    )
 
 
 @login_required
@@ -155,7 +165,9 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
 
     uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name="DTI")
     buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, xmldecl=False, svgns=True, nl=False)
+    segno.make(uri, error="m").save(
+        buffer, kind="svg", scale=5, xmldecl=False, svgns=True, nl=False
+    )
     context = {
         "error": error,
         "secret": user.totp_secret,
@@ -167,9 +179,10 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
 
 
 def needs_totp_enrolment_if_disabled(user: User) -> bool:
-    return SecurityPolicy.current().require_totp_for_staff and Role.objects.filter(
-        user=user, kind__in=[Role.Kind.ADMIN, Role.Kind.APPRAISER]
-    ).exists()
+    return (
+        SecurityPolicy.current().require_totp_for_staff
+        and Role.objects.filter(user=user, kind__in=[Role.Kind.ADMIN, Role.Kind.APPRAISER]).exists()
+    )
 
 
 @login_required

@@ -48,7 +48,11 @@ DATE_FIELDS = (
 def check_dates(values: dict[str, Any]) -> list[str]:
     """The dates of a period, in order: the data window, then each deadline after the one before."""
     problems = []
-    if values.get("data_start") and values.get("data_end") and values["data_start"] > values["data_end"]:
+    if (
+        values.get("data_start")
+        and values.get("data_end")
+        and values["data_start"] > values["data_end"]
+    ):
         problems.append(_("The data window must start before it ends."))
     previous: datetime.date | None = None
     for name in DATE_FIELDS[2:]:
@@ -56,7 +60,11 @@ def check_dates(values: dict[str, Any]) -> list[str]:
         if day is None:
             continue
         if previous is not None and day < previous:
-            problems.append(_("The deadlines must follow one another: submission, appraisal, explanations, final appraisal, publication."))
+            problems.append(
+                _(
+                    "The deadlines must follow one another: submission, appraisal, explanations, final appraisal, publication."
+                )
+            )
             break
         previous = day
     return problems
@@ -106,7 +114,10 @@ def set_group(
     taken = PeriodUnit.objects.filter(period=period, unit__in=units).exclude(group__number=number)
     if taken.exists():
         names = ", ".join(sorted(m.unit.name for m in taken.select_related("unit")))
-        raise PeriodError(_("These units are already in another group of this period: %(names)s") % {"names": names})
+        raise PeriodError(
+            _("These units are already in another group of this period: %(names)s")
+            % {"names": names}
+        )
     group = PeriodGroup.objects.filter(period=period, number=number).first()
     before = None
     if group is not None:
@@ -119,8 +130,12 @@ def set_group(
         group.save()
         group.memberships.all().delete()
     else:
-        group = PeriodGroup.objects.create(period=period, number=number, name=name, framework=framework)
-    PeriodUnit.objects.bulk_create(PeriodUnit(period=period, group=group, unit=unit) for unit in units)
+        group = PeriodGroup.objects.create(
+            period=period, number=number, name=name, framework=framework
+        )
+    PeriodUnit.objects.bulk_create(
+        PeriodUnit(period=period, group=group, unit=unit) for unit in units
+    )
     after = {
         "name": name,
         "framework": f"{framework.code} v{framework.version}",
@@ -136,32 +151,60 @@ def move_period(actor: Actor, period: Period, to_status: str, reason: str = "") 
     period = Period.objects.select_for_update().get(pk=period.pk)
     if to_status != period.next_status:
         raise PeriodError(
-            _("A period moves one step at a time: from “%(current)s” it can only go to the next step.")
+            _(
+                "A period moves one step at a time: from “%(current)s” it can only go to the next step."
+            )
             % {"current": period.get_status_display()}
         )
     if to_status == Period.Status.OPEN:
         groups = list(period.groups.all())
         if not groups:
-            raise PeriodError(_("Set at least one group, with its framework and units, before opening the period."))
+            raise PeriodError(
+                _(
+                    "Set at least one group, with its framework and units, before opening the period."
+                )
+            )
         empty = [g.name for g in groups if not g.memberships.exists()]
         if empty:
-            raise PeriodError(_("These groups have no units yet: %(names)s") % {"names": ", ".join(empty)})
+            raise PeriodError(
+                _("These groups have no units yet: %(names)s") % {"names": ", ".join(empty)}
+            )
     before = period.status
     period.status = to_status
     period.save(update_fields=["status"])
-    record(actor, "period.status", period, before={"status": before}, after={"status": to_status}, reason=reason)
+    record(
+        actor,
+        "period.status",
+        period,
+        before={"status": before},
+        after={"status": to_status},
+        reason=reason,
+    )
     return period
 
 
 @transaction.atomic
-def reopen_unit(actor: Actor, period: Period, unit: Unit, until: datetime.datetime, reason: str) -> Reopening:
+def reopen_unit(
+    actor: Actor, period: Period, unit: Unit, until: datetime.datetime, reason: str
+) -> Reopening:
     """Let one unit edit after the submission deadline, until ``until``; a reason is required."""
     if not reason.strip():
         raise PeriodError(_("Say why the unit may edit after the deadline."))
     if period.status != Period.Status.OPEN:
-        raise PeriodError(_("A unit can be reopened only while the period is open for self-assessment."))
+        raise PeriodError(
+            _("A unit can be reopened only while the period is open for self-assessment.")
+        )
     if not PeriodUnit.objects.filter(period=period, unit=unit).exists():
         raise PeriodError(_("This unit is not assessed in this period."))
-    reopening = Reopening.objects.create(period=period, unit=unit, until=until, reason=reason.strip(), created_by=actor.user)
-    record(actor, "period.reopen", reopening, before=None, after={"unit": unit.name, "until": until}, reason=reason)
+    reopening = Reopening.objects.create(
+        period=period, unit=unit, until=until, reason=reason.strip(), created_by=actor.user
+    )
+    record(
+        actor,
+        "period.reopen",
+        reopening,
+        before=None,
+        after={"unit": unit.name, "until": until},
+        reason=reason,
+    )
     return reopening

@@ -22,7 +22,9 @@ def province_zone() -> ZoneInfo:
 
 def closes_at(day: datetime.date) -> datetime.datetime:
     """The instant a deadline day ends: midnight after it, in the province's time zone."""
-    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=province_zone())
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time(0), tzinfo=province_zone()
+    )
 
 
 def submission_open(period: Period, unit: Unit, now: datetime.datetime | None = None) -> bool:

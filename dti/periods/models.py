@@ -28,12 +28,16 @@ class Period(models.Model):
 
     year = models.PositiveIntegerField(_("year"))
     name = models.CharField(_("name"), max_length=300)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
     data_start = models.DateField(_("data window from"))
     data_end = models.DateField(_("data window to"))
     submission_deadline = models.DateField(_("submission deadline"))
     appraisal_deadline = models.DateField(_("appraisal (round 1) deadline"), null=True, blank=True)
-    explanation_deadline = models.DateField(_("explanation (round 2) deadline"), null=True, blank=True)
+    explanation_deadline = models.DateField(
+        _("explanation (round 2) deadline"), null=True, blank=True
+    )
     final_deadline = models.DateField(_("final appraisal deadline"), null=True, blank=True)
     publication_date = models.DateField(_("publication date"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -58,17 +62,26 @@ class PeriodGroup(models.Model):
     The framework is a stored version, which never changes: the period is frozen with it.
     """
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="groups", verbose_name=_("period"))
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="groups", verbose_name=_("period")
+    )
     number = models.PositiveSmallIntegerField(_("group number"))
     name = models.CharField(_("name"), max_length=300)
     framework = models.ForeignKey(
-        Framework, on_delete=models.PROTECT, related_name="period_groups", verbose_name=_("framework")
+        Framework,
+        on_delete=models.PROTECT,
+        related_name="period_groups",
+        verbose_name=_("framework"),
     )
-    units = models.ManyToManyField(Unit, through="PeriodUnit", related_name="period_groups", verbose_name=_("units"))
+    units = models.ManyToManyField(
+        Unit, through="PeriodUnit", related_name="period_groups", verbose_name=_("units")
+    )
 
     class Meta:
         ordering = ["period", "number"]
-        constraints = [models.UniqueConstraint(fields=["period", "number"], name="group_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "number"], name="group_number_unique")
+        ]
         verbose_name = _("group")
         verbose_name_plural = _("groups")
 
@@ -84,7 +97,9 @@ class PeriodUnit(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="one_group_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "unit"], name="one_group_per_period")
+        ]
         verbose_name = _("unit of a group")
         verbose_name_plural = _("units of a group")
 
@@ -99,7 +114,9 @@ class Reopening(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="reopenings")
     until = models.DateTimeField(_("open until"))
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,10 +17,20 @@ class Unit(models.Model):
     code = models.SlugField(_("short code"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
     )
     merged_on = models.DateField(_("merged on"), null=True, blank=True)
     position = models.PositiveIntegerField(_("order"), default=0)
@@ -43,13 +53,17 @@ class Unit(models.Model):
 class Department(models.Model):
     """An internal department of a unit (phòng chuyên môn: Văn phòng, Thanh tra, Phòng KHTH …)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="departments", verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="departments", verbose_name=_("unit")
+    )
     name = models.CharField(_("name"), max_length=200)
     position = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["unit", "position", "name"]
-        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="department_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="department_name_unique")
+        ]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
 

@@ -19,7 +19,7 @@ from dti.periods.models import Period
 from dti.units.models import Department, Unit
 
 #: The password of every demo account: for trying DTI on one's own machine, never in production.
-DEMO_PASSWORD = "dti-demo-2024"
+DEMO_PASSWORD = "dti-demo-2024"  # noqa: S105 - the documented demo password
 
 GROUP_1 = [
     "Ban Quản lý An toàn thực phẩm",
@@ -66,7 +66,12 @@ def _person(username: str, full_name: str, position: str) -> tuple[User, bool]:
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user, False
-    user = User(username=username, full_name=full_name, position=position, email=f"{username}@demo.dti.local")
+    user = User(
+        username=username,
+        full_name=full_name,
+        position=position,
+        email=f"{username}@demo.dti.local",
+    )
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user, True
@@ -79,32 +84,74 @@ def load_demo(actor: Actor) -> dict[str, int]:
     units: dict[str, Unit] = {}
     for position, name in enumerate(GROUP_1 + GROUP_2, 1):
         kind = Unit.Kind.DEPARTMENT if name in GROUP_1 else Unit.Kind.DISTRICT
-        unit, made = Unit.objects.get_or_create(name=name, defaults={"code": slug(name), "kind": kind, "position": position})
+        unit, made = Unit.objects.get_or_create(
+            name=name, defaults={"code": slug(name), "kind": kind, "position": position}
+        )
         created["units"] += made
         units[name] = unit
         for order, department in enumerate(DEPARTMENTS_1 if name in GROUP_1 else DEPARTMENTS_2, 1):
-            Department.objects.get_or_create(unit=unit, name=department, defaults={"position": order})
+            Department.objects.get_or_create(
+                unit=unit, name=department, defaults={"position": order}
+            )
 
-    def person(username: str, full_name: str, position: str, kind: str, unit: Unit | None = None,
-               department: Department | None = None, chair: bool = False) -> None:
+    def person(
+        username: str,
+        full_name: str,
+        position: str,
+        kind: str,
+        unit: Unit | None = None,
+        department: Department | None = None,
+        chair: bool = False,
+    ) -> None:
         user, made = _person(username, full_name, position)
         created["people"] += made
         grant_role(actor, user, kind, unit=unit, department=department, is_chair=chair)
 
     stp = units["Sở Tư pháp"]
     person("quantri", "Trần Minh Quản", "Chuyên viên Sở Thông tin và Truyền thông", Role.Kind.ADMIN)
-    person("thamdinh1", "Lê Thị Thẩm", "Phó Giám đốc Sở Thông tin và Truyền thông", Role.Kind.APPRAISER, chair=True)
+    person(
+        "thamdinh1",
+        "Lê Thị Thẩm",
+        "Phó Giám đốc Sở Thông tin và Truyền thông",
+        Role.Kind.APPRAISER,
+        chair=True,
+    )
     person("thamdinh2", "Phạm Văn Định", "Chuyên viên Tổ giúp việc", Role.Kind.APPRAISER)
-    person("bancd", "Nguyễn Văn Chỉ", "Thành viên Ban Chỉ đạo chuyển đổi số tỉnh", Role.Kind.STEERING)
-    person("stp.canbo", "Đỗ Thu Hà", "Chuyên viên Văn phòng Sở Tư pháp", Role.Kind.DATA_OFFICER, unit=stp)
+    person(
+        "bancd", "Nguyễn Văn Chỉ", "Thành viên Ban Chỉ đạo chuyển đổi số tỉnh", Role.Kind.STEERING
+    )
+    person(
+        "stp.canbo",
+        "Đỗ Thu Hà",
+        "Chuyên viên Văn phòng Sở Tư pháp",
+        Role.Kind.DATA_OFFICER,
+        unit=stp,
+    )
     person("stp.lanhdao", "Hoàng Văn Duyệt", "Giám đốc Sở Tư pháp", Role.Kind.LEADER, unit=stp)
-    person("stp.thanhtra", "Vũ Thị Thanh", "Chuyên viên Thanh tra Sở Tư pháp", Role.Kind.DEPARTMENT_STAFF,
-           department=stp.departments.get(name="Thanh tra"))
+    person(
+        "stp.thanhtra",
+        "Vũ Thị Thanh",
+        "Chuyên viên Thanh tra Sở Tư pháp",
+        Role.Kind.DEPARTMENT_STAFF,
+        department=stp.departments.get(name="Thanh tra"),
+    )
     for name, unit in units.items():
         if unit is stp:
             continue
-        person(f"{unit.code}.canbo", f"Cán bộ {name}", "Cán bộ cung cấp thông tin", Role.Kind.DATA_OFFICER, unit=unit)
-        person(f"{unit.code}.lanhdao", f"Lãnh đạo {name}", "Lãnh đạo cơ quan duyệt", Role.Kind.LEADER, unit=unit)
+        person(
+            f"{unit.code}.canbo",
+            f"Cán bộ {name}",
+            "Cán bộ cung cấp thông tin",
+            Role.Kind.DATA_OFFICER,
+            unit=unit,
+        )
+        person(
+            f"{unit.code}.lanhdao",
+            f"Lãnh đạo {name}",
+            "Lãnh đạo cơ quan duyệt",
+            Role.Kind.LEADER,
+            unit=unit,
+        )
 
     if not Period.objects.filter(year=2024).exists():
         # The decision's calendar, except that the submission deadline is moved to a month from
@@ -126,8 +173,17 @@ def load_demo(actor: Actor) -> dict[str, int]:
         so = Framework.objects.filter(code="bacninh-so").order_by("-version").first()
         huyen = Framework.objects.filter(code="bacninh-huyen").order_by("-version").first()
         assert so is not None and huyen is not None, "load the built-in frameworks first"  # noqa: S101
-        period_actions.set_group(actor, period, 1, "Nhóm 1: Các sở, ban, ngành", so, [units[n] for n in GROUP_1])
-        period_actions.set_group(actor, period, 2, "Nhóm 2: Các huyện, thị xã, thành phố", huyen, [units[n] for n in GROUP_2])
+        period_actions.set_group(
+            actor, period, 1, "Nhóm 1: Các sở, ban, ngành", so, [units[n] for n in GROUP_1]
+        )
+        period_actions.set_group(
+            actor,
+            period,
+            2,
+            "Nhóm 2: Các huyện, thị xã, thành phố",
+            huyen,
+            [units[n] for n in GROUP_2],
+        )
         period_actions.move_period(actor, period, Period.Status.OPEN, reason="Dữ liệu mẫu")
         created["periods"] += 1
     return created

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             _("Demo data: %(units)s units, %(people)s people, %(periods)s periods created.") % made
         )
         self.stdout.write(
-            _("Demo accounts (password “%(password)s”): quantri (administrator), thamdinh1 (council chair), "
-              "stp.canbo (data officer of Sở Tư pháp), stp.lanhdao (its leader), stp.thanhtra (its Thanh tra staff), bancd (steering committee).")
+            _(
+                "Demo accounts (password “%(password)s”): quantri (administrator), thamdinh1 (council chair), "
+                "stp.canbo (data officer of Sở Tư pháp), stp.lanhdao (its leader), stp.thanhtra (its Thanh tra staff), bancd (steering committee)."
+            )
             % {"password": DEMO_PASSWORD}
         )
