@@ -66,17 +66,17 @@ class World:
 
 
 Kwargs = Callable[[World], dict[str, Any]]
-NONE: Kwargs = lambda w: {}  # noqa: E731
-FRAMEWORK: Kwargs = lambda w: {"code": w.framework.code}  # noqa: E731
-FRAMEWORK_VERSION: Kwargs = lambda w: {"code": w.framework.code, "version": w.framework.version}  # noqa: E731
-UNIT_A_ID: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk}  # noqa: E731
-PERIOD: Kwargs = lambda w: {"period_id": w.period.pk}  # noqa: E731
+NONE: Kwargs = lambda w: {}
+FRAMEWORK: Kwargs = lambda w: {"code": w.framework.code}
+FRAMEWORK_VERSION: Kwargs = lambda w: {"code": w.framework.code, "version": w.framework.version}
+UNIT_A_ID: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk}
+PERIOD: Kwargs = lambda w: {"period_id": w.period.pk}
 DEPARTMENT_A: Kwargs = lambda w: {
     "unit_id": w.personas.unit_a.pk,
     "department_id": w.personas.department_a.pk,
-}  # noqa: E731
-USER_B: Kwargs = lambda w: {"user_id": w.personas.users["officer_b"].pk}  # noqa: E731
-ROLE_B: Kwargs = lambda w: {**USER_B(w), "role_id": w.personas.users["officer_b"].roles.get().pk}  # noqa: E731
+}
+USER_B: Kwargs = lambda w: {"user_id": w.personas.users["officer_b"].pk}
+ROLE_B: Kwargs = lambda w: {**USER_B(w), "role_id": w.personas.users["officer_b"].roles.get().pk}
 IMPORT_STEP = {**ADMIN_ONLY, "admin": 302}  # nothing uploaded yet: back to the upload page
 
 #: URL name -> (arguments, expected status per persona for a GET)
