@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dti.accounts",
     "dti.frameworks",
     "dti.periods",
+    "dti.assessments",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = Path(env_str("DTI_MEDIA_ROOT", str(VAR_DIR / "media")))
+
+#: Largest evidence file accepted, in bytes (20 MB by default).
+DTI_EVIDENCE_MAX_BYTES = env_int("DTI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 #: Largest framework file (YAML or Excel) accepted for import, in bytes.
 DTI_FRAMEWORK_MAX_BYTES = env_int("DTI_FRAMEWORK_MAX_BYTES", 5 * 1024 * 1024)

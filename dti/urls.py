@@ -11,6 +11,7 @@ urlpatterns = [
     path("frameworks/", include("dti.frameworks.urls")),
     path("units/", include("dti.units.urls")),
     path("periods/", include("dti.periods.urls")),
+    path("assessments/", include("dti.assessments.urls")),
     path("audit/", include("dti.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

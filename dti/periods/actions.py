@@ -199,12 +199,18 @@ def reopen_unit(
     reopening = Reopening.objects.create(
         period=period, unit=unit, until=until, reason=reason.strip(), created_by=actor.user
     )
+    # A submitted assessment becomes editable again (the reopening says until when).
+    from dti.assessments.models import Assessment
+
+    reopened = Assessment.objects.filter(period=period, unit=unit, status=Assessment.Status.SUBMITTED).update(
+        status=Assessment.Status.DRAFT
+    )
     record(
         actor,
         "period.reopen",
         reopening,
         before=None,
-        after={"unit": unit.name, "until": until},
+        after={"unit": unit.name, "until": until, "assessment_reopened": bool(reopened)},
         reason=reason,
     )
     return reopening

@@ -1,0 +1,1 @@
+"""Self-assessment (tự đánh giá): general information, figures, evidence, departments, sign-off."""
