@@ -11,7 +11,7 @@ class User(AbstractUser):
     """A person who signs in. Accounts are created by the administrator only."""
 
     full_name = models.CharField(_("full name"), max_length=200)
-    position = models.CharField(_("position"), max_length=200, blank=True)
+    position = models.CharField(_("job title"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     must_change_password = models.BooleanField(_("must change password"), default=False)
     failed_logins = models.PositiveSmallIntegerField(_("failed sign-ins"), default=0)

@@ -27,20 +27,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import itertools
 import os
 import re
-import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 import yaml
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from dti.frameworks.fileformat import TOP_KEYS, Place, full_code, read_yaml
@@ -49,6 +45,18 @@ from dti.scoring.numbers import parse_decimal, plain
 from dti.scoring.problems import Problem
 from dti.scoring.problems import gettext_noop as _
 from dti.scoring.rules import RULES
+from dti.workbooks import (
+    TEXT_FORMAT,
+    Column,
+    error,
+    find_header,
+    fold,
+    open_and_read,
+    put,
+    raw_rows,
+    write_header,
+)
+from dti.workbooks import is_blank as _blank
 
 SHEET_CRITERIA = "Bộ chỉ số"
 SHEET_INFO = "Thông tin bộ chỉ số"
@@ -58,29 +66,15 @@ SHEET_BANDS = "Xếp loại"
 MAX_ROWS = 5000  # criterion rows (and rows of any other sheet)
 HEADER_SCAN = 20  # the header row is looked for in this many rows at the top of a sheet
 MAX_COLUMNS = 40  # columns read from each row
-MAX_UNPACKED_MB = 50  # the workbook's parts, unpacked
 MAX_PARAMS_LENGTH = 2000  # characters in a “Tham số” cell
 MAX_PARAMS_DEPTH = 10  # brackets inside brackets in a “Tham số” cell
 
 MAX_DIGITS = 15  # digits a spreadsheet number holds exactly
 
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 NUMERIC_CODE = re.compile(r"^\d+(\.\d+)*$")
 LETTER_CODE = re.compile(r"^[^\W\d_]$")
 FIXED_FORMAT = re.compile(r"^0(?:\.(0+))?$")
-TEXT_FORMAT = "@"
 VI_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of a sheet: the document key it holds, its header, and other headers accepted."""
-
-    key: str
-    header: str
-    width: int
-    aliases: tuple[str, ...] = ()
-    wrap: bool = False
 
 
 CRITERIA_COLUMNS = (
@@ -191,22 +185,10 @@ TOTAL_TITLES = {"tổng", "tổng cộng", "tổng điểm", "tổng số điể
 RawCell = tuple[Any, str | None]
 RawRow = tuple[int, tuple[RawCell, ...]]
 
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="DDE4EE")
-HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
-TOP = Alignment(vertical="top")
-WRAP = Alignment(vertical="top", wrap_text=True)
-
 
 def _norm(text: Any) -> str:
     """A header or name as compared: NFC, case-folded, single spaces, none around “/”."""
-    folded = unicodedata.normalize("NFC", str(text)).casefold()
-    folded = " ".join(folded.split())
-    return re.sub(r"\s*/\s*", "/", folded).rstrip(":").strip()
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return re.sub(r"\s*/\s*", "/", fold(text)).rstrip(":").strip()
 
 
 def _cell_name(sheet: str, row: int, column: int) -> str:
@@ -235,10 +217,9 @@ def read_workbook(path: str | os.PathLike[str] | IO[bytes]) -> tuple[Place | Non
     return document, []
 
 
-def _problem(
-    template: str, cell: str | None = None, code: str | None = None, **params: Any
-) -> Problem:
-    return Problem("error", template, params, code=code, cell=cell)
+TOO_LARGE = _(
+    "the workbook is too large to be a framework (%(size)s MB unpacked; at most %(limit)s MB)"
+)
 
 
 def _load_sheets(
@@ -246,86 +227,18 @@ def _load_sheets(
 ) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     """The raw rows of the framework's sheets; any failure to read them is one problem."""
     with contextlib.ExitStack() as stack:
-        # openpyxl warns about what it drops (data validation, damaged parts): not the reader's news
-        stack.enter_context(warnings.catch_warnings())
-        warnings.simplefilter("ignore", UserWarning)
-        if isinstance(source, (str, os.PathLike)):
-            try:
-                handle: IO[bytes] = stack.enter_context(open(source, "rb"))
-            except OSError as exc:
-                reason = exc.strerror or str(exc)
-                return {}, [_problem(_("cannot read the file: %(reason)s"), reason=reason)]
-        else:
-            handle = source
         try:
-            problem = _check_container(handle)
+            if isinstance(source, (str, os.PathLike)):
+                handle: IO[bytes] = stack.enter_context(open(source, "rb"))
+            else:
+                handle = source
+            found = open_and_read(handle, _sheet_rows, too_large=TOO_LARGE)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            return {}, [_problem(_("cannot read the file: %(reason)s"), reason=reason)]
-        if problem is not None:
-            return {}, [problem]
-        try:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a damaged file
-            return {}, [_unreadable(exc)]
-        stack.callback(workbook.close)
-        try:
-            return _sheet_rows(workbook)
-        except Exception as exc:  # a damaged sheet fails only when its rows are read
-            return {}, [_unreadable(exc)]
-
-
-def _unreadable(exc: Exception) -> Problem:
-    detail = str(exc).strip() or type(exc).__name__
-    return _problem(
-        _("the file is not a readable Excel workbook (%(detail)s)"), detail=detail[:200]
-    )
-
-
-def _check_container(handle: IO[bytes]) -> Problem | None:
-    """Refuse what is not an .xlsx before openpyxl sees it: wrong kind, damaged, too large."""
-    handle.seek(0)
-    head = handle.read(8)
-    handle.seek(0)
-    if not head:
-        return _problem(_("the file is empty"))
-    if head.startswith(OLE2_SIGNATURE):
-        return _problem(
-            _(
-                "the file is an old Excel 97–2003 workbook (.xls) or a password-protected one; "
-                "save it as an Excel Workbook (*.xlsx) without a password"
-            )
-        )
-    not_xlsx = _problem(
-        _(
-            "the file is not an Excel workbook (.xlsx); "
-            "save it from Excel as “Excel Workbook (*.xlsx)”"
-        )
-    )
-    if not zipfile.is_zipfile(handle):
-        return not_xlsx
-    handle.seek(0)
-    try:
-        with zipfile.ZipFile(handle) as archive:
-            infos = archive.infolist()
-    except Exception as exc:  # BadZipFile, NotImplementedError (zip version) and more
-        return _unreadable(exc)
-    finally:
-        handle.seek(0)
-    names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
-        return not_xlsx
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-        return _problem(
-            _(
-                "the workbook is too large to be a framework "
-                "(%(size)s MB unpacked; at most %(limit)s MB)"
-            ),
-            size=unpacked // (1024 * 1024),
-            limit=MAX_UNPACKED_MB,
-        )
-    return None
+            return {}, [error(_("cannot read the file: %(reason)s"), reason=reason)]
+    if isinstance(found, Problem):
+        return {}, [found]
+    return found
 
 
 def _sheet_rows(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
@@ -335,7 +248,7 @@ def _sheet_rows(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     if _norm(SHEET_CRITERIA) not in by_name:
         sheets = ", ".join(f"“{ws.title}”" for ws in workbook.worksheets) or "—"
         return {}, [
-            _problem(
+            error(
                 _("the workbook has no sheet “%(sheet)s” (its sheets: %(sheets)s)"),
                 sheet=SHEET_CRITERIA,
                 sheets=sheets,
@@ -346,7 +259,9 @@ def _sheet_rows(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
         worksheet = by_name.get(_norm(name))
         if worksheet is None:
             continue
-        rows = _raw_rows(worksheet)
+        rows = raw_rows(
+            worksheet, max_columns=MAX_COLUMNS, limit=MAX_ROWS + HEADER_SCAN, formats=True
+        )
         if rows is None:
             return {}, [_too_many(name)]
         found[name] = rows
@@ -354,25 +269,11 @@ def _sheet_rows(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
 
 
 def _too_many(sheet: str) -> Problem:
-    return _problem(
+    return error(
         _("the sheet “%(sheet)s” has more than %(limit)s rows; a workbook this large is refused"),
         sheet=sheet,
         limit=MAX_ROWS,
     )
-
-
-def _raw_rows(worksheet: Any) -> list[RawRow] | None:
-    """The sheet's non-blank rows (None when there are more than a framework can have)."""
-    worksheet.reset_dimensions()  # a wrong <dimension> in the file must not cut rows off
-    rows: list[RawRow] = []
-    for number, cells in enumerate(worksheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), 1):
-        raw = tuple((cell.value, cell.number_format) for cell in cells)
-        if all(_blank(value) for value, _format in raw):
-            continue
-        rows.append((number, raw))
-        if len(rows) > MAX_ROWS + HEADER_SCAN:
-            return None
-    return rows
 
 
 @dataclass(frozen=True)
@@ -462,7 +363,7 @@ class _Reader:
     def add(
         self, template: str, cell: str | None = None, code: str | None = None, **params: Any
     ) -> None:
-        self.problems.append(_problem(template, cell, code, **params))
+        self.problems.append(error(template, cell, code, **params))
 
     def document(self, sheets: Mapping[str, list[RawRow]]) -> Place:
         document = Place()
@@ -489,22 +390,13 @@ class _Reader:
     def _header(
         self, sheet: str, rows: Sequence[RawRow], columns: Sequence[Column], required: Sequence[str]
     ) -> _Header | None:
-        lookup: dict[str, str] = {}
-        for column in columns:
-            for name in (column.header, *column.aliases):
-                lookup.setdefault(_norm(name), column.key)
-        for number, cells in rows:
-            if number > HEADER_SCAN:
-                break
-            index: dict[str, int] = {}
-            names: dict[str, str] = {}
-            for position, (value, _format) in enumerate(cells):
-                key = lookup.get(_norm(value)) if isinstance(value, str) else None
-                if key is not None and key not in index:
-                    index[key] = position
-                    names[key] = " ".join(value.split())
-            if all(key in index for key in required):
-                return _Header(sheet, number, index, names)
+        top = (
+            (number, tuple(value for value, _format in cells))
+            for number, cells in itertools.takewhile(lambda row: row[0] <= HEADER_SCAN, rows)
+        )
+        found = find_header(top, columns, required, normalise=_norm)
+        if found is not None:
+            return _Header(sheet, found.row, found.index, found.names)
         wanted = {column.key: column.header for column in columns}
         self.add(
             _(
@@ -1009,12 +901,12 @@ def write_workbook(
     workbook.properties.title = framework.name
     criteria = workbook.active
     criteria.title = SHEET_CRITERIA
-    _write_header(criteria, CRITERIA_COLUMNS)
+    write_header(criteria, CRITERIA_COLUMNS)
     criteria.column_dimensions["A"].number_format = TEXT_FORMAT  # rows an officer adds keep “6.10”
     for row, (depth, node) in enumerate(_depth_first(framework.criteria), 2):
         values = _criterion_values(node, depth)
         for position, column in enumerate(CRITERIA_COLUMNS, 1):
-            _put(
+            put(
                 criteria,
                 row,
                 position,
@@ -1025,27 +917,27 @@ def write_workbook(
             )
 
     info = workbook.create_sheet(SHEET_INFO)
-    _write_header(info, INFO_COLUMNS)
+    write_header(info, INFO_COLUMNS)
     for row, (key, value) in enumerate(_info_values(framework).items(), 2):
-        _put(info, row, 1, key)
-        _put(info, row, 2, value, text=isinstance(value, str) or value is None, wrap=True)
+        put(info, row, 1, key)
+        put(info, row, 2, value, text=isinstance(value, str) or value is None, wrap=True)
 
     general = workbook.create_sheet(SHEET_GENERAL)
-    _write_header(general, GENERAL_COLUMNS)
+    write_header(general, GENERAL_COLUMNS)
     general.column_dimensions["B"].number_format = TEXT_FORMAT
     for row, item in enumerate(framework.general_fields, 2):
         cells = (item.key, item.number, item.label, item.type, item.unit, item.section)
         for position, (column, value) in enumerate(zip(GENERAL_COLUMNS, cells, strict=True), 1):
-            _put(
+            put(
                 general, row, position, value or None, text=column.key == "number", wrap=column.wrap
             )
 
     if framework.bands:
         bands = workbook.create_sheet(SHEET_BANDS)
-        _write_header(bands, BAND_COLUMNS)
+        write_header(bands, BAND_COLUMNS)
         for row, band in enumerate(framework.bands, 2):
-            _put(bands, row, 1, band.label)
-            _put(bands, row, 2, _points(band.min))
+            put(bands, row, 1, band.label)
+            put(bands, row, 2, _points(band.min))
 
     workbook.save(path_or_stream)
 
@@ -1136,36 +1028,3 @@ def _flow(params: Mapping[str, Any]) -> str:
         width=1_000_000,
     )
     return text.strip()
-
-
-def _write_header(sheet: Any, columns: Sequence[Column]) -> None:
-    for position, column in enumerate(columns, 1):
-        cell = sheet.cell(row=1, column=position, value=column.header)
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGNMENT
-        sheet.column_dimensions[get_column_letter(position)].width = column.width
-    sheet.freeze_panes = "A2"
-
-
-def _put(
-    sheet: Any,
-    row: int,
-    column: int,
-    value: Any,
-    *,
-    text: bool = False,
-    wrap: bool = False,
-    bold: bool = False,
-) -> None:
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # a title such as “=…” is text, not a formula
-    if text:
-        cell.number_format = TEXT_FORMAT
-    cell.alignment = WRAP if wrap else TOP
-    if bold:
-        cell.font = BOLD

@@ -26,8 +26,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -39,16 +37,25 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl import Workbook
 
 from dti.accounts import actions as account_actions
 from dti.accounts.models import Role, User
 from dti.audit.trail import Actor
+from dti.scoring.problems import Problem as WorkbookProblem
 from dti.units import actions as unit_actions
 from dti.units.models import Department, Unit
+from dti.workbooks import (
+    Column,
+    Header,
+    check_container,
+    find_header,
+    fold,
+    open_and_read,
+    put,
+    raw_rows,
+    write_header,
+)
 
 SHEET_UNITS = "Đơn vị"
 SHEET_PEOPLE = "Người dùng"
@@ -59,12 +66,9 @@ MAX_COLUMNS = 30
 MAX_BLANK_RUN = (
     1000  # this many blank rows in a row end a sheet (formatting left down to row 1 048 576)
 )
-MAX_UNPACKED_MB = 50
 
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 CODE_PATTERN = re.compile(r"^[-a-z0-9_]{1,60}$")
 GROUP_PATTERN = re.compile(r"^(?:nhóm|group)?\s*(\d+)$")
-TEXT_FORMAT = "@"
 
 LIMITS = {
     "name": 300,
@@ -74,14 +78,6 @@ LIMITS = {
     "phone": 50,
     "position": 200,
 }
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-    aliases: tuple[str, ...] = ()
 
 
 UNIT_COLUMNS = (
@@ -144,9 +140,7 @@ CHAIR_LABEL = "Chủ tịch hội đồng"
 
 def _key(text: object) -> str:
     """A name as compared: NFC, case-folded, one space between words, dashes alike."""
-    folded = unicodedata.normalize("NFC", str(text)).casefold()
-    folded = re.sub(r"\s*[-–—]\s*", " - ", folded)
-    return " ".join(folded.split())
+    return " ".join(re.sub(r"\s*[-–—]\s*", " - ", fold(text)).split())
 
 
 def _names(mapping: Mapping[str, Iterable[str]]) -> dict[str, str]:
@@ -416,65 +410,26 @@ class ImportRefused(Exception):
 RawRow = tuple[int, tuple[Any, ...]]
 
 
+TOO_LARGE = _("the workbook is too large (%(size)s MB unpacked; at most %(limit)s MB)")
+
+
+def _problem_of(found: WorkbookProblem) -> Problem:
+    """A problem of the file as a whole (not of a sheet or a row), from the workbook checks."""
+    return Problem(found.template, params=dict(found.params))
+
+
 def check_file(data: bytes) -> Problem | None:
     """Refuse what is not an .xlsx before openpyxl sees it: empty, .xls, disguised, a zip bomb."""
-    if not data:
-        return Problem(_("the file is empty"))
-    if data.startswith(OLE2_SIGNATURE):
-        return Problem(
-            _(
-                "the file is an old Excel 97–2003 workbook (.xls) or a password-protected one; "
-                "save it as an Excel Workbook (*.xlsx) without a password"
-            )
-        )
-    not_xlsx = Problem(
-        _(
-            "the file is not an Excel workbook (.xlsx); save it from Excel as “Excel Workbook (*.xlsx)”"
-        )
-    )
-    if not data.startswith(b"PK\x03\x04"):
-        return not_xlsx
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except Exception as exc:  # BadZipFile, NotImplementedError (zip version) and more
-        return _unreadable(exc)
-    names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):
-        return not_xlsx
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-        return Problem(
-            _("the workbook is too large (%(size)s MB unpacked; at most %(limit)s MB)"),
-            params={"size": unpacked // (1024 * 1024), "limit": MAX_UNPACKED_MB},
-        )
-    return None
-
-
-def _unreadable(exc: Exception) -> Problem:
-    detail = (str(exc).strip() or type(exc).__name__)[:200]
-    return Problem(
-        _("the file is not a readable Excel workbook (%(detail)s)"), params={"detail": detail}
-    )
+    found = check_container(io.BytesIO(data), too_large=TOO_LARGE)
+    return None if found is None else _problem_of(found)
 
 
 def _load(data: bytes) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     """The raw rows of the two sheets; any failure to read the file is one problem."""
-    problem = check_file(data)
-    if problem is not None:
-        return {}, [problem]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # dropped data validation and the like
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a damaged file
-            return {}, [_unreadable(exc)]
-        try:
-            return _sheets(workbook)
-        except Exception as exc:  # a damaged sheet fails only when its rows are read
-            return {}, [_unreadable(exc)]
-        finally:
-            workbook.close()
+    found = open_and_read(io.BytesIO(data), _sheets, too_large=TOO_LARGE)
+    if isinstance(found, WorkbookProblem):
+        return {}, [_problem_of(found)]
+    return found
 
 
 def _sheets(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
@@ -498,7 +453,13 @@ def _sheets(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     for name, worksheet in wanted.items():
         if worksheet is None:
             continue
-        rows = _raw_rows(worksheet)
+        rows = raw_rows(
+            worksheet,
+            max_columns=MAX_COLUMNS,
+            limit=MAX_ROWS + HEADER_SCAN,
+            blank=lambda value: _text(value) == "",
+            max_blank_run=MAX_BLANK_RUN,
+        )
         if rows is None:
             return {}, [
                 Problem(
@@ -509,24 +470,6 @@ def _sheets(workbook: Any) -> tuple[dict[str, list[RawRow]], list[Problem]]:
             ]
         found[name] = rows
     return found, []
-
-
-def _raw_rows(worksheet: Any) -> list[RawRow] | None:
-    """The sheet's non-blank rows (None when there are too many)."""
-    worksheet.reset_dimensions()  # a wrong <dimension> in the file must not cut rows off
-    rows: list[RawRow] = []
-    blank_run = 0
-    for number, values in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
-        if all(_text(value) == "" for value in values):
-            blank_run += 1
-            if blank_run > MAX_BLANK_RUN:
-                break
-            continue
-        blank_run = 0
-        rows.append((number, tuple(values)))
-        if len(rows) > MAX_ROWS + HEADER_SCAN:
-            return None
-    return rows
 
 
 def _text(value: Any) -> str:
@@ -553,29 +496,11 @@ def _split(value: str, separators: str = ";\n") -> list[str]:
     return list(seen.values())
 
 
-@dataclass(frozen=True)
-class _Header:
-    row: int
-    index: Mapping[str, int]
+def _header(rows: Sequence[RawRow], columns: Sequence[Column], required: str) -> Header | None:
+    return find_header(rows[:HEADER_SCAN], columns, (required,), normalise=_key)
 
 
-def _header(rows: Sequence[RawRow], columns: Sequence[Column], required: str) -> _Header | None:
-    lookup: dict[str, str] = {}
-    for column in columns:
-        for name in (column.header, *column.aliases):
-            lookup.setdefault(_key(name), column.key)
-    for number, values in rows[:HEADER_SCAN]:
-        index: dict[str, int] = {}
-        for position, value in enumerate(values):
-            key = lookup.get(_key(value)) if isinstance(value, str) else None
-            if key is not None and key not in index:
-                index[key] = position
-        if required in index:
-            return _Header(number, index)
-    return None
-
-
-def _cells(header: _Header, values: tuple[Any, ...]) -> dict[str, str]:
+def _cells(header: Header, values: tuple[Any, ...]) -> dict[str, str]:
     return {
         key: _text(values[index]) if index < len(values) else ""
         for key, index in header.index.items()
@@ -1248,18 +1173,13 @@ def _parents_first(rows: Sequence[UnitRow]) -> list[UnitRow]:
 
 # ---------------------------------------------------------------- writing
 
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="DDE4EE")
-HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
-TOP = Alignment(vertical="top", wrap_text=True)
-
 
 def write_workbook(stream: IO[bytes]) -> None:
     """Every unit and every person, as the import reads them back (“unchanged”)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_UNITS
-    _write_header(sheet, UNIT_COLUMNS)
+    write_header(sheet, UNIT_COLUMNS)
     units = Unit.objects.select_related("parent").prefetch_related("departments")
     for number, unit in enumerate(units, 1):
         values = (
@@ -1274,7 +1194,7 @@ def write_workbook(stream: IO[bytes]) -> None:
         _write_row(sheet, number + 1, values, text_columns=(3,))
 
     sheet = workbook.create_sheet(SHEET_PEOPLE)
-    _write_header(sheet, PEOPLE_COLUMNS)
+    write_header(sheet, PEOPLE_COLUMNS)
     roles = Prefetch(
         "roles", queryset=Role.objects.select_related("unit", "department").order_by("kind", "pk")
     )
@@ -1327,28 +1247,12 @@ def _person_lines(roles: list[Role]) -> list[tuple[str, Unit | None, Department 
     return [("; ".join(labels), unit, held[0]) for labels, unit, held in lines]
 
 
-def _write_header(sheet: Any, columns: Sequence[Column]) -> None:
-    for position, column in enumerate(columns, 1):
-        cell = sheet.cell(row=1, column=position, value=column.header)
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGNMENT
-        sheet.column_dimensions[get_column_letter(position)].width = column.width
-    sheet.freeze_panes = "A2"
-
-
 def _write_row(
     sheet: Any, row: int, values: Sequence[Any], text_columns: Sequence[int] = ()
 ) -> None:
+    """A row of values, wrapped; ``text_columns`` as Text (a phone number keeps its leading 0)."""
     for position, value in enumerate(values, 1):
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value) or None
-        cell = sheet.cell(row=row, column=position, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # a name such as “=…” is text, not a formula
-        if position in text_columns:
-            cell.number_format = TEXT_FORMAT  # a phone number keeps its leading 0
-        cell.alignment = TOP
+        put(sheet, row, position, value, text=position in text_columns, wrap=True)
 
 
 def passwords_workbook(passwords: Sequence[Sequence[str]]) -> bytes:
@@ -1362,7 +1266,7 @@ def passwords_workbook(passwords: Sequence[Sequence[str]]) -> bytes:
         Column("username", "Tên đăng nhập", 20),
         Column("password", "Mật khẩu tạm thời", 20),
     )
-    _write_header(sheet, columns)
+    write_header(sheet, columns)
     for number, (full_name, username, password) in enumerate(passwords, 1):
         _write_row(sheet, number + 1, (number, full_name, username, password), text_columns=(3, 4))
     buffer = io.BytesIO()
