@@ -352,3 +352,176 @@ def submit_assessment(actor: Actor, access: Access, assessment: Assessment, now:
         after={"status": assessment.status, "submission": number, "total": str(result.total)},
     )
     return submission
+
+
+# ------------------------------------------------------------ departments: finished
+
+
+@transaction.atomic
+def mark_done(
+    actor: Actor,
+    access: Access,
+    assessment: Assessment,
+    criterion_ids: Iterable[int],
+    done: bool,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Department staff mark the criteria their department leads as finished (or not yet).
+
+    All or nothing: a criterion their department does not lead refuses the whole batch.
+    One audit record ("assessment.done") for the batch; returns how many criteria changed.
+    """
+    editing = editing_for(access, assessment, now)
+    if not editing.anything:
+        raise NotAllowed(editing.reason)
+    departments = access.department_ids(assessment.unit)
+    wanted = set(criterion_ids)
+    assignments = list(
+        Assignment.objects.select_for_update()
+        .filter(assessment=assessment, criterion_id__in=wanted)
+        .select_related("criterion")
+        .order_by("criterion__position")
+    )
+    if (
+        not wanted
+        or len(assignments) != len(wanted)
+        or any(a.lead_id not in departments for a in assignments)
+    ):
+        raise NotAllowed(_("A department marks finished only the criteria it leads."))
+    changed = [a for a in assignments if a.done != done]
+    for assignment in changed:
+        assignment.done = done
+    Assignment.objects.bulk_update(changed, ["done"])
+    record(
+        actor,
+        "assessment.done",
+        assessment,
+        before={a.criterion.code: not done for a in changed},
+        after={a.criterion.code: done for a in changed},
+    )
+    return len(changed)
+
+
+# ------------------------------------------------------------ the offline Excel form
+
+
+@transaction.atomic
+def apply_workbook(
+    actor: Actor,
+    access: Access,
+    assessment: Assessment,
+    general_values: Mapping[str, Any],
+    answers: Mapping[str, Mapping[str, Any]],
+    now: datetime.datetime | None = None,
+) -> int:
+    """Apply an uploaded Excel form: the general information, then each criterion's figures and
+    note — all of them or none — and write one audit record. Returns how many things changed.
+
+    ``general_values`` maps field keys to the values as written; ``answers`` maps criterion codes
+    to ``{"inputs": …, "note": …}``, which replace what is stored (no version check: the upload
+    replaces). Scores are computed again. Raises ``NotAllowed`` when the person may not change one
+    of them now, ``Invalid`` with every problem when a value is not valid.
+    """
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("period", "unit", "group__framework")
+        .get(pk=assessment.pk)
+    )
+    editing = editing_for(access, assessment, now)
+    if not editing.anything:
+        raise NotAllowed(editing.reason)
+    framework = framework_of(assessment)
+    clean, errors = clean_general_info(framework, general_values)
+    if errors:
+        raise Invalid(
+            tuple(
+                Problem("error", "%(field)s: %(message)s", {"field": key, "message": message})
+                for key, message in errors.items()
+            )
+        )
+    changed_general = {k: v for k, v in clean.items() if assessment.general_info.get(k) != v}
+    if changed_general and not editing.general:
+        raise NotAllowed(
+            editing.reason
+            or _("Only the unit's data officer and leader fill in the general information.")
+        )
+    merged = {**assessment.general_info, **changed_general}
+    general = {k: v for k, v in merged.items() if v is not None}
+    criteria = {
+        c.code: c
+        for c in Criterion.objects.filter(
+            framework_id=assessment.group.framework_id, code__in=list(answers)
+        )
+    }
+    stored = {
+        a.criterion.code: a
+        for a in Answer.objects.select_for_update()
+        .filter(assessment=assessment, criterion__code__in=list(answers))
+        .select_related("criterion")
+    }
+    problems: list[Problem] = []
+    wanted: dict[str, tuple[Criterion, dict[str, Any], str]] = {}
+    for code, values in answers.items():
+        criterion = criteria.get(code)
+        node = framework.by_code.get(code)
+        if criterion is None or not criterion.rule_type or node is None or node.rule is None:
+            raise NotAllowed(_("This criterion is not part of the assessment's framework."))
+        inputs = {k: v for k, v in dict(values.get("inputs") or {}).items() if v not in (None, "")}
+        note = str(values.get("note") or "").strip()
+        answer = stored.get(code)
+        if answer is not None and answer.inputs == inputs and answer.note == note:
+            continue
+        if answer is None and not inputs and not note:
+            continue
+        if not editing.may_edit(criterion.pk):
+            raise NotAllowed(
+                editing.reason or _("This criterion is not assigned to your department.")
+            )
+        _typed, found = check_inputs(
+            node.rule, node.effective_max, inputs, general, node.na_allowed
+        )
+        problems.extend(
+            Problem(p.level, p.template, p.params, code=code) for p in found if p.level == "error"
+        )
+        wanted[code] = (criterion, inputs, note)
+    if problems:
+        raise Invalid(tuple(problems))
+    if not changed_general and not wanted:
+        return 0
+    before: dict[str, Any] = {
+        "general_info": {k: assessment.general_info.get(k) for k in changed_general},
+        "answers": {},
+    }
+    after: dict[str, Any] = {"general_info": changed_general, "answers": {}}
+    if changed_general:
+        assessment.general_info = general
+        assessment.general_version += 1
+        assessment.save(update_fields=["general_info", "general_version"])
+    stamp = timezone.now()
+    changed: dict[str, Answer] = {}
+    for code, (criterion, inputs, note) in wanted.items():
+        answer = stored.get(code) or Answer(assessment=assessment, criterion=criterion)
+        before["answers"][code] = {
+            "inputs": answer.inputs,
+            "note": answer.note,
+            "score": decimal_or_none(answer.score),
+        }
+        answer.inputs, answer.note = inputs, note
+        answer.version += 1
+        answer.updated_by, answer.updated_at = actor.user, stamp
+        answer.save()
+        changed[code] = answer
+    rescore(assessment)
+    scores = dict(
+        Answer.objects.filter(pk__in=[a.pk for a in changed.values()]).values_list(
+            "criterion__code", "score"
+        )
+    )
+    for code, answer in changed.items():
+        after["answers"][code] = {
+            "inputs": answer.inputs,
+            "note": answer.note,
+            "score": decimal_or_none(scores.get(code)),
+        }
+    record(actor, "assessment.workbook", assessment, before=before, after=after)
+    return len(changed_general) + len(changed)
