@@ -358,6 +358,7 @@ def test_general_information_feeds_the_denominators(
     # The other fields were saved; the denominator needs both numbers.
     expect(share.locator('[data-fixed="denominator"]')).to_have_text("—")
     page.fill('[data-general="public_employees"]', "5")
+    page.press('[data-general="public_employees"]', "Tab")  # leaving the field saves it
     expect(error).to_be_empty()
     expect(share.locator('[data-fixed="denominator"]')).to_have_text("35")
     expect(share.locator(".score-value")).to_have_text("5,71")

@@ -63,6 +63,18 @@ class World:
         )
         period_actions.set_group(actor, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a])
         period_actions.set_group(actor, self.period, 2, "Nhóm 2", huyen, [personas.unit_b])
+        self.period = period_actions.move_period(actor, self.period, "open")
+        from dti.assessments.models import Assessment, Evidence
+        from dti.frameworks.models import Criterion
+
+        self.assessment = Assessment.objects.create(
+            period=self.period, unit=personas.unit_a, group=self.period.groups.get(number=1)
+        )
+        self.criterion = Criterion.objects.get(framework=self.framework, code="1.1")
+        self.evidence = Evidence.objects.create(
+            assessment=self.assessment, kind=Evidence.Kind.DOCUMENT, doc_number="105/QĐ-STP"
+        )
+        self.evidence.criteria.set([self.criterion])
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -78,6 +90,13 @@ DEPARTMENT_A: Kwargs = lambda w: {
 USER_B: Kwargs = lambda w: {"user_id": w.personas.users["officer_b"].pk}
 ROLE_B: Kwargs = lambda w: {**USER_B(w), "role_id": w.personas.users["officer_b"].roles.get().pk}
 IMPORT_STEP = {**ADMIN_ONLY, "admin": 302}  # nothing uploaded yet: back to the upload page
+ASSESSMENT: Kwargs = lambda w: {"assessment_id": w.assessment.pk}
+ANSWER: Kwargs = lambda w: {"assessment_id": w.assessment.pk, "criterion_id": w.criterion.pk}
+EVIDENCE: Kwargs = lambda w: {"assessment_id": w.assessment.pk, "evidence_id": w.evidence.pk}
+UNIT_A_REDIRECT = {**UNIT_A, "admin": 302, "officer_a": 302, "leader_a": 302, "staff_a": 302}
+NOT_FOUND = {**everyone(404), "anonymous": 302}
+#: the upload page is for those who may change something now: staff with nothing assigned may not
+UNIT_A_EDITORS = {**UNIT_A, "admin": 403, "staff_a": 403}
 
 #: URL name -> (arguments, expected status per persona for a GET)
 EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
@@ -107,6 +126,26 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "units:department_add": (UNIT_A_ID, POST_ONLY),
     "units:department_rename": (DEPARTMENT_A, POST_ONLY),
     "units:department_remove": (DEPARTMENT_A, POST_ONLY),
+    "assessments:open": (
+        lambda w: {"period_id": w.period.pk, "unit_id": w.personas.unit_a.pk},
+        UNIT_A_REDIRECT,
+    ),
+    "assessments:form": (ASSESSMENT, UNIT_A),
+    "assessments:save_answer": (ANSWER, POST_ONLY),
+    "assessments:save_general": (ASSESSMENT, POST_ONLY),
+    "assessments:departments": (ASSESSMENT, UNIT_A),
+    "assessments:summary": (ASSESSMENT, UNIT_A),
+    "assessments:submit": (ASSESSMENT, POST_ONLY),
+    "assessments:submitted": (
+        lambda w: {"assessment_id": w.assessment.pk, "number": 1},
+        {**UNIT_A, **{k: 404 for k in ("admin", "officer_a", "leader_a", "staff_a")}},
+    ),
+    "assessments:evidence": (ASSESSMENT, UNIT_A),
+    "assessments:evidence_link": (EVIDENCE, POST_ONLY),
+    "assessments:evidence_remove": (EVIDENCE, POST_ONLY),
+    "assessments:evidence_file": (EVIDENCE, NOT_FOUND),
+    "assessments:workbook": (ASSESSMENT, UNIT_A),
+    "assessments:workbook_upload": (ASSESSMENT, UNIT_A_EDITORS),
     "accounts:people": (NONE, ADMIN_ONLY),
     "accounts:person_create": (NONE, ADMIN_ONLY),
     "accounts:security": (NONE, ADMIN_ONLY),

@@ -9,7 +9,8 @@ assignments and evidence counts are each read once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -242,16 +243,11 @@ def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
     criteria = list(Criterion.objects.filter(framework=framework).order_by("position"))
     by_pk = {c.pk: c for c in criteria}
-    answers = list(assessment.answers.select_related("updated_by"))
+    answers = list(assessment.answers.all())
     for answer in answers:
         answer.criterion = by_pk[answer.criterion_id]  # no query per answer
     answer_of = {a.criterion_id: a for a in answers}
-    assignments = {
-        a.criterion_id: a
-        for a in Assignment.objects.filter(assessment=assessment)
-        .select_related("lead")
-        .prefetch_related("coordinating")
-    }
+    assignments = _assignments(assessment)
     evidence_counts = dict(
         Evidence.criteria.through.objects.filter(evidence__assessment=assessment)
         .values("criterion_id")
@@ -259,7 +255,7 @@ def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
         .values_list("criterion_id", "n")
     )
     result = score_assessment(assessment, answers)
-    mine = _mine(access, assessment, criteria, assignments.values())
+    mine = _mine(access, assessment, criteria, assignments)
 
     rows = _rows(
         criteria,
@@ -331,11 +327,37 @@ def _words() -> dict[str, str]:
     }
 
 
+@dataclass
+class Departments:
+    """Who works on a criterion: the lead department and the coordinating ones (id, name)."""
+
+    lead: tuple[int, str] | None = None
+    coordinating: list[tuple[int, str]] = field(default_factory=list)
+
+    def ids(self) -> set[int]:
+        return {d for d, _name in [*([self.lead] if self.lead else []), *self.coordinating]}
+
+
+def _assignments(assessment: Assessment) -> dict[int, Departments]:
+    """Each assigned criterion's departments, in two queries of plain values."""
+    found: dict[int, Departments] = {}
+    for criterion_id, lead_id, lead_name in Assignment.objects.filter(
+        assessment=assessment
+    ).values_list("criterion_id", "lead_id", "lead__name"):
+        found[criterion_id] = Departments((lead_id, lead_name) if lead_id else None)
+    through = Assignment.coordinating.through.objects.filter(assignment__assessment=assessment)
+    for criterion_id, department_id, name in through.order_by(
+        "department__position", "department__name"
+    ).values_list("assignment__criterion_id", "department_id", "department__name"):
+        found[criterion_id].coordinating.append((department_id, name))
+    return found
+
+
 def _mine(
     access: Access,
     assessment: Assessment,
     criteria: list[Criterion],
-    assignments: Iterable[Assignment],
+    assignments: Mapping[int, Departments],
 ) -> set[int]:
     """The criteria assigned to me: all of them for the data officer and the leader, my
     department's (lead or coordinating) for department staff, none for the others."""
@@ -345,18 +367,14 @@ def _mine(
     departments = access.department_ids(unit)
     if not departments:
         return set()
-    return {
-        a.criterion_id
-        for a in assignments
-        if a.lead_id in departments or any(d.pk in departments for d in a.coordinating.all())
-    }
+    return {criterion_id for criterion_id, d in assignments.items() if d.ids() & departments}
 
 
 def _rows(
     criteria: list[Criterion],
     result: Result,
     answer_of: Mapping[int, Answer],
-    assignments: Mapping[int, Assignment],
+    assignments: Mapping[int, Departments],
     evidence_counts: Mapping[int, int],
     editing: Editing,
     mine: set[int],
@@ -394,8 +412,8 @@ def _rows(
                 inputs=_inputs_for(c, inputs, general, labels, lang),
                 rule=describe_rule(c.rule_type, c.rule_params, lang, labels),
                 evidence=evidence_counts.get(c.pk, 0),
-                lead=assignment.lead if assignment else None,
-                coordinating=list(assignment.coordinating.all()) if assignment else [],
+                lead=assignment.lead[1] if assignment and assignment.lead else "",
+                coordinating=[name for _id, name in assignment.coordinating] if assignment else [],
                 off="" if editing.may_edit(c.pk) else " disabled",
                 mine=c.pk in mine,
             )
@@ -594,7 +612,6 @@ def save_answer(request: HttpRequest, assessment_id: int, criterion_id: int) -> 
     except actions.Conflict as conflict:
         current = conflict.current
         assert isinstance(current, Answer)  # noqa: S101 - save_answer conflicts on answers
-        assessment.refresh_from_db(fields=["general_info"])
         scores = _scores(score_assessment(assessment), criterion.code, lang)
         who = current.updated_by
         return JsonResponse(
@@ -614,7 +631,6 @@ def save_answer(request: HttpRequest, assessment_id: int, criterion_id: int) -> 
             },
             status=409,
         )
-    assessment.refresh_from_db(fields=["general_info"])
     scores = _scores(score_assessment(assessment), criterion.code, lang)
     return JsonResponse(
         {**scores, "version": answer.version, "inputs": answer.inputs, "note": answer.note}

@@ -543,12 +543,14 @@
     if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
   };
 
-  GeneralSaver.prototype.edit = function (key) {
+  /* Typing keeps the change in the browser; leaving the field saves it (an e-mail address or a
+   * date is not checked half-typed). */
+  GeneralSaver.prototype.edit = function (key, leaving) {
     this.dirty.add(key);
     this.refused.delete(key);
     this.setError(key, "");
     this.input(key).closest(".gfield").classList.add("dirty");
-    this.changed();
+    if (leaving) this.changed(); else this.persist();
   };
 
   GeneralSaver.prototype.count = function () {
@@ -636,10 +638,12 @@
 
   if (generalForm && config.editable) {
     general = new GeneralSaver(generalForm);
-    generalForm.addEventListener("input", function (event) {
+    var onGeneral = function (event) {
       var key = event.target.dataset && event.target.dataset.general;
-      if (key && !event.target.disabled) general.edit(key);
-    });
+      if (key && !event.target.disabled) general.edit(key, event.type === "change");
+    };
+    generalForm.addEventListener("input", onGeneral);
+    generalForm.addEventListener("change", onGeneral);
     generalForm.addEventListener("submit", function (event) {
       event.preventDefault();
       generalForm.querySelectorAll("[data-general]").forEach(function (input) {
