@@ -194,7 +194,9 @@ def test_leader_submits_a_frozen_snapshot_and_then_it_is_read_only(case: Case) -
 
 
 def test_nothing_can_be_saved_after_the_deadline(case: Case) -> None:
-    type(case.period).objects.filter(pk=case.period.pk).update(submission_deadline=datetime.date(2024, 10, 10))
+    type(case.period).objects.filter(pk=case.period.pk).update(
+        submission_deadline=datetime.date(2024, 10, 10)
+    )
     after = datetime.datetime(
         2024, 10, 10, 17, 0, 1, tzinfo=datetime.UTC
     )  # 00:00:01 on 11/10 in Hà Nội

@@ -3,8 +3,6 @@ a conflict between two people, and unsaved changes restored after a reload."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,17 +13,6 @@ from django.utils import translation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OFFICER_HUYEN = "ubnd-huyen-gia-binh.canbo"  # a district: the 76-component framework
 OFFICER_SO = "stp.canbo"  # Sở Tư pháp: the department framework
 STAFF_SO = "stp.thanhtra"  # Thanh tra of Sở Tư pháp
@@ -34,17 +21,6 @@ STAFF_SO = "stp.thanhtra"  # Thanh tra of Sở Tư pháp
 def _vi(message: str) -> str:
     with translation.override("vi"):
         return translation.gettext(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
