@@ -19,7 +19,9 @@ def get_assessment_for_user(request: HttpRequest, assessment_id: int) -> Assessm
     """The assessment, for the administrator and the people of its unit; 404 for anyone else."""
     access = access_of(request)
     assessment = (
-        Assessment.objects.select_related("period", "unit", "group__framework").filter(pk=assessment_id).first()
+        Assessment.objects.select_related("period", "unit", "group__framework")
+        .filter(pk=assessment_id)
+        .first()
     )
     if assessment is None:
         raise Http404
@@ -64,29 +66,42 @@ class Editing:
         return self.general or self.all_criteria or bool(self.criteria)
 
 
-def editing_for(access: Access, assessment: Assessment, now: datetime.datetime | None = None) -> Editing:
+def editing_for(
+    access: Access, assessment: Assessment, now: datetime.datetime | None = None
+) -> Editing:
     """The data officer and the leader edit everything; department staff only their criteria;
     nobody once it is submitted or after the deadline (unless reopened); the administrator reads."""
     now = now or timezone.now()
     unit = assessment.unit
     if assessment.status == Assessment.Status.SUBMITTED:
-        return Editing(False, False, frozenset(), _("The assessment has been submitted; it is read-only."))
+        return Editing(
+            False, False, frozenset(), _("The assessment has been submitted; it is read-only.")
+        )
     if not submission_open(assessment.period, unit, now):
         if assessment.period.status != Period.Status.OPEN:
             reason = _("The period is not open for self-assessment.")
         else:
-            reason = _("The submission deadline has passed. Ask the coordinating office to reopen the unit.")
+            reason = _(
+                "The submission deadline has passed. Ask the coordinating office to reopen the unit."
+            )
         return Editing(False, False, frozenset(), reason)
     if access.is_data_officer(unit) or access.is_leader(unit):
         return Editing(True, True, frozenset())
     departments = access.department_ids(unit)
     if departments:
         mine = set(
-            Assignment.objects.filter(assessment=assessment, lead_id__in=departments).values_list("criterion_id", flat=True)
-        ) | set(
-            Assignment.objects.filter(assessment=assessment, coordinating__in=departments).values_list(
+            Assignment.objects.filter(assessment=assessment, lead_id__in=departments).values_list(
                 "criterion_id", flat=True
             )
+        ) | set(
+            Assignment.objects.filter(
+                assessment=assessment, coordinating__in=departments
+            ).values_list("criterion_id", flat=True)
         )
-        return Editing(False, False, frozenset(mine), "" if mine else _("No criterion is assigned to your department yet."))
+        return Editing(
+            False,
+            False,
+            frozenset(mine),
+            "" if mine else _("No criterion is assigned to your department yet."),
+        )
     return Editing(False, False, frozenset(), _("You can read this assessment but not change it."))

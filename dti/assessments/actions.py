@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from dti.accounts.access import Access
 from dti.assessments.access import editing_for
 from dti.assessments.models import Answer, Assessment, Assignment, Evidence, Submission
-from dti.assessments.scoring import clean_general_info, decimal_or_none, framework_of, score_assessment
+from dti.assessments.scoring import (
+    clean_general_info,
+    decimal_or_none,
+    framework_of,
+    score_assessment,
+)
 from dti.audit.trail import Actor, record
 from dti.frameworks.models import Criterion
 from dti.scoring.problems import Problem
@@ -60,23 +65,33 @@ def save_answer(
 
     The score is computed by the scoring engine; invalid inputs raise ``Invalid`` and save nothing.
     """
-    assessment = Assessment.objects.select_for_update().select_related("period", "unit", "group__framework").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("period", "unit", "group__framework")
+        .get(pk=assessment.pk)
+    )
     if criterion.framework_id != assessment.group.framework_id or not criterion.rule_type:
         raise NotAllowed(_("This criterion is not part of the assessment's framework."))
     editing = editing_for(access, assessment, now)
     if not editing.may_edit(criterion.pk):
         raise NotAllowed(editing.reason or _("This criterion is not assigned to your department."))
-    answer, _created = Answer.objects.select_for_update().get_or_create(assessment=assessment, criterion=criterion)
+    answer, _created = Answer.objects.select_for_update().get_or_create(
+        assessment=assessment, criterion=criterion
+    )
     if answer.version != expected_version:
         raise Conflict(answer)
     framework = framework_of(assessment)
     node = framework.by_code[criterion.code]
     assert node.rule is not None  # noqa: S101 - leaves have rules
     cleaned = {k: v for k, v in inputs.items() if v not in (None, "")}
-    _typed, problems = check_inputs(node.rule, node.effective_max, cleaned, assessment.general_info, node.na_allowed)
+    _typed, problems = check_inputs(
+        node.rule, node.effective_max, cleaned, assessment.general_info, node.na_allowed
+    )
     errors = tuple(p for p in problems if p.level == "error")
     if errors:
-        raise Invalid(tuple(Problem(p.level, p.template, p.params, code=criterion.code) for p in errors))
+        raise Invalid(
+            tuple(Problem(p.level, p.template, p.params, code=criterion.code) for p in errors)
+        )
     before = {"inputs": answer.inputs, "note": answer.note, "score": decimal_or_none(answer.score)}
     answer.inputs = dict(cleaned)
     answer.note = note.strip()
@@ -113,10 +128,17 @@ def save_general_info(
 
     Scores that take a denominator from the general information are computed again.
     """
-    assessment = Assessment.objects.select_for_update().select_related("period", "unit", "group__framework").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("period", "unit", "group__framework")
+        .get(pk=assessment.pk)
+    )
     editing = editing_for(access, assessment, now)
     if not editing.general:
-        raise NotAllowed(editing.reason or _("Only the unit's data officer and leader fill in the general information."))
+        raise NotAllowed(
+            editing.reason
+            or _("Only the unit's data officer and leader fill in the general information.")
+        )
     if assessment.general_version != expected_version:
         raise Conflict(assessment)
     clean, errors = clean_general_info(framework_of(assessment), values)
@@ -158,15 +180,25 @@ def assign_criteria(
     coordinating: Iterable[Department],
 ) -> int:
     """Assign criteria to a lead department and coordinating ones (one audit record for the batch)."""
-    if not (access.is_admin or access.is_data_officer(assessment.unit) or access.is_leader(assessment.unit)):
-        raise NotAllowed(_("Only the unit's data officer and leader assign criteria to departments."))
+    if not (
+        access.is_admin
+        or access.is_data_officer(assessment.unit)
+        or access.is_leader(assessment.unit)
+    ):
+        raise NotAllowed(
+            _("Only the unit's data officer and leader assign criteria to departments.")
+        )
     coordinating = list(coordinating)
     for department in [lead, *coordinating]:
         if department is not None and department.unit_id != assessment.unit_id:
             raise NotAllowed(_("A criterion can be assigned only to the unit's own departments."))
-    criteria = [c for c in criteria if c.framework_id == assessment.group.framework_id and c.rule_type]
+    criteria = [
+        c for c in criteria if c.framework_id == assessment.group.framework_id and c.rule_type
+    ]
     for criterion in criteria:
-        assignment, _created = Assignment.objects.get_or_create(assessment=assessment, criterion=criterion)
+        assignment, _created = Assignment.objects.get_or_create(
+            assessment=assessment, criterion=criterion
+        )
         assignment.lead = lead
         assignment.save(update_fields=["lead"])
         assignment.coordinating.set(coordinating)
@@ -200,7 +232,9 @@ def add_evidence(
     criteria = list(criteria)
     editing = editing_for(access, assessment, now)
     if not criteria or not all(editing.may_edit(c.pk) for c in criteria):
-        raise NotAllowed(editing.reason or _("You may attach evidence only to the criteria you may edit."))
+        raise NotAllowed(
+            editing.reason or _("You may attach evidence only to the criteria you may edit.")
+        )
     evidence.assessment = assessment
     evidence.uploaded_by = actor.user
     evidence.save()
@@ -211,14 +245,20 @@ def add_evidence(
 
 @transaction.atomic
 def link_evidence(
-    actor: Actor, access: Access, evidence: Evidence, criteria: Iterable[Criterion], now: datetime.datetime | None = None
+    actor: Actor,
+    access: Access,
+    evidence: Evidence,
+    criteria: Iterable[Criterion],
+    now: datetime.datetime | None = None,
 ) -> Evidence:
     """Change which criteria a piece of evidence supports."""
     criteria = list(criteria)
     editing = editing_for(access, evidence.assessment, now)
     touched = set(evidence.criteria.values_list("pk", flat=True)) ^ {c.pk for c in criteria}
     if not criteria or not all(editing.may_edit(pk) for pk in touched):
-        raise NotAllowed(editing.reason or _("You may attach evidence only to the criteria you may edit."))
+        raise NotAllowed(
+            editing.reason or _("You may attach evidence only to the criteria you may edit.")
+        )
     before = _evidence_state(evidence)
     evidence.criteria.set(criteria)
     record(actor, "evidence.link", evidence, before=before, after=_evidence_state(evidence))
@@ -226,10 +266,14 @@ def link_evidence(
 
 
 @transaction.atomic
-def remove_evidence(actor: Actor, access: Access, evidence: Evidence, now: datetime.datetime | None = None) -> None:
+def remove_evidence(
+    actor: Actor, access: Access, evidence: Evidence, now: datetime.datetime | None = None
+) -> None:
     editing = editing_for(access, evidence.assessment, now)
     if not all(editing.may_edit(pk) for pk in evidence.criteria.values_list("pk", flat=True)):
-        raise NotAllowed(editing.reason or _("You may remove evidence only from the criteria you may edit."))
+        raise NotAllowed(
+            editing.reason or _("You may remove evidence only from the criteria you may edit.")
+        )
     record(actor, "evidence.remove", evidence, before=_evidence_state(evidence), after=None)
     stored = evidence.file.name if evidence.file else ""
     evidence.delete()
@@ -257,7 +301,9 @@ def summary(assessment: Assessment) -> dict[str, Any]:
     result = score_assessment(assessment, answers)
     framework = result.framework
     with_evidence = set(
-        Evidence.criteria.through.objects.filter(evidence__assessment=assessment).values_list("criterion__code", flat=True)
+        Evidence.criteria.through.objects.filter(evidence__assessment=assessment).values_list(
+            "criterion__code", flat=True
+        )
     )
     by_code = {a.criterion.code: a for a in answers}
     unanswered, without_evidence, over_100 = [], [], []
@@ -268,7 +314,9 @@ def summary(assessment: Assessment) -> dict[str, Any]:
         elif node.status == "scored" and leaf.code not in with_evidence:
             without_evidence.append(leaf)
         answer = by_code.get(leaf.code)
-        if answer and _ratio_over_100(answer.inputs, leaf.rule.params if leaf.rule else {}, assessment.general_info):
+        if answer and _ratio_over_100(
+            answer.inputs, leaf.rule.params if leaf.rule else {}, assessment.general_info
+        ):
             over_100.append(leaf)
     return {
         "result": result,
@@ -279,7 +327,9 @@ def summary(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _ratio_over_100(inputs: Mapping[str, Any], params: Mapping[str, Any], general: Mapping[str, Any]) -> bool:
+def _ratio_over_100(
+    inputs: Mapping[str, Any], params: Mapping[str, Any], general: Mapping[str, Any]
+) -> bool:
     from dti.scoring.numbers import parse_decimal
 
     try:
@@ -299,9 +349,15 @@ def _ratio_over_100(inputs: Mapping[str, Any], params: Mapping[str, Any], genera
 
 
 @transaction.atomic
-def submit_assessment(actor: Actor, access: Access, assessment: Assessment, now: datetime.datetime | None = None) -> Submission:
+def submit_assessment(
+    actor: Actor, access: Access, assessment: Assessment, now: datetime.datetime | None = None
+) -> Submission:
     """The leader signs off and submits: a frozen snapshot, and the assessment becomes read-only."""
-    assessment = Assessment.objects.select_for_update().select_related("period", "unit", "group__framework").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("period", "unit", "group__framework")
+        .get(pk=assessment.pk)
+    )
     if not access.is_leader(assessment.unit):
         raise NotAllowed(_("Only the unit's leader can sign off and submit."))
     editing = editing_for(access, assessment, now)
@@ -311,13 +367,24 @@ def submit_assessment(actor: Actor, access: Access, assessment: Assessment, now:
     result = score_assessment(assessment, answers)
     evidence = list(assessment.evidence.prefetch_related("criteria"))
     snapshot = {
-        "framework": {"code": assessment.group.framework.code, "version": assessment.group.framework.version},
+        "framework": {
+            "code": assessment.group.framework.code,
+            "version": assessment.group.framework.version,
+        },
         "general_info": assessment.general_info,
         "answers": {
-            a.criterion.code: {"inputs": a.inputs, "note": a.note, "score": decimal_or_none(result.nodes[a.criterion.code].score)}
+            a.criterion.code: {
+                "inputs": a.inputs,
+                "note": a.note,
+                "score": decimal_or_none(result.nodes[a.criterion.code].score),
+            }
             for a in answers
         },
-        "nodes": {code: decimal_or_none(node.score) for code, node in result.nodes.items() if node.status != "info"},
+        "nodes": {
+            code: decimal_or_none(node.score)
+            for code, node in result.nodes.items()
+            if node.status != "info"
+        },
         "total": str(result.total),
         "evidence": [
             {
@@ -337,7 +404,11 @@ def submit_assessment(actor: Actor, access: Access, assessment: Assessment, now:
     }
     number = assessment.submissions.count() + 1
     submission = Submission.objects.create(
-        assessment=assessment, number=number, submitted_by=actor.user, total=result.total, snapshot=snapshot
+        assessment=assessment,
+        number=number,
+        submitted_by=actor.user,
+        total=result.total,
+        snapshot=snapshot,
     )
     before = assessment.status
     assessment.status = Assessment.Status.SUBMITTED

@@ -21,7 +21,9 @@ class Assessment(models.Model):
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="assessments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assessments")
     group = models.ForeignKey(PeriodGroup, on_delete=models.PROTECT, related_name="assessments")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
     general_info = models.JSONField(_("general information"), default=dict, blank=True)
     general_version = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -31,7 +33,9 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="one_assessment_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "unit"], name="one_assessment_per_period")
+        ]
         verbose_name = _("self-assessment")
         verbose_name_plural = _("self-assessments")
 
@@ -55,7 +59,11 @@ class Answer(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["assessment", "criterion"], name="one_answer_per_criterion")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "criterion"], name="one_answer_per_criterion"
+            )
+        ]
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
 
@@ -69,13 +77,24 @@ class Assignment(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="assignments")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
     lead = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("lead department")
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lead department"),
     )
-    coordinating = models.ManyToManyField(Department, blank=True, related_name="+", verbose_name=_("coordinating departments"))
+    coordinating = models.ManyToManyField(
+        Department, blank=True, related_name="+", verbose_name=_("coordinating departments")
+    )
     done = models.BooleanField(_("marked finished by the department"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["assessment", "criterion"], name="one_assignment_per_criterion")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "criterion"], name="one_assignment_per_criterion"
+            )
+        ]
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
 
@@ -112,7 +131,9 @@ class Evidence(models.Model):
     doc_date = models.DateField(_("date"), null=True, blank=True)
     doc_issuer = models.CharField(_("issued by"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,14 +154,20 @@ class Submission(models.Model):
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="submissions")
     number = models.PositiveSmallIntegerField(_("submission"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     total = models.DecimalField(_("self-assessed total"), max_digits=9, decimal_places=2)
     snapshot = models.JSONField(_("snapshot"))
 
     class Meta:
         ordering = ["assessment", "number"]
-        constraints = [models.UniqueConstraint(fields=["assessment", "number"], name="submission_number_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "number"], name="submission_number_unique"
+            )
+        ]
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
 

@@ -36,7 +36,9 @@ def score_assessment(assessment: Assessment, answers: Iterable[Answer] | None = 
     return score(framework_of(assessment), answers_map(answers), assessment.general_info)
 
 
-def clean_general_info(framework: Framework, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def clean_general_info(
+    framework: Framework, values: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate general information by field type; return clean values and errors by field key.
 
     Empty values clear a field. Numbers are kept as numbers (integers) or decimal text.
@@ -81,7 +83,9 @@ def _clean_value(kind: str, text: str) -> Any:
         return str(number)
     if kind == "url":
         candidate = text if "://" in text else f"https://{text}"
-        URLValidator(message=_("Enter a web address such as https://sotuphap.bacninh.gov.vn."))(candidate)
+        URLValidator(message=_("Enter a web address such as https://sotuphap.bacninh.gov.vn."))(
+            candidate
+        )
         return candidate
     if kind == "email":
         EmailValidator(message=_("Enter an e-mail address."))(text)
@@ -93,7 +97,7 @@ def _clean_value(kind: str, text: str) -> Any:
     if kind == "date":
         for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
             try:
-                return datetime.datetime.strptime(text, pattern).date().isoformat()  # noqa: DTZ007 - a date
+                return datetime.datetime.strptime(text, pattern).date().isoformat()
             except ValueError:
                 continue
         raise ValidationError(_("Enter a date as dd/mm/yyyy."))

@@ -202,9 +202,9 @@ def reopen_unit(
     # A submitted assessment becomes editable again (the reopening says until when).
     from dti.assessments.models import Assessment
 
-    reopened = Assessment.objects.filter(period=period, unit=unit, status=Assessment.Status.SUBMITTED).update(
-        status=Assessment.Status.DRAFT
-    )
+    reopened = Assessment.objects.filter(
+        period=period, unit=unit, status=Assessment.Status.SUBMITTED
+    ).update(status=Assessment.Status.DRAFT)
     record(
         actor,
         "period.reopen",
