@@ -43,9 +43,18 @@ def open_assessment_for_user(request: HttpRequest, period_id: int, unit_id: int)
     )
     if membership is None:
         raise Http404
-    assessment, _created = Assessment.objects.get_or_create(
-        period=membership.period, unit=membership.unit, defaults={"group": membership.group}
-    )
+    assessment = Assessment.objects.filter(period=membership.period, unit=membership.unit).first()
+    if assessment is None:
+        from dti.frameworks.store import to_scoring
+
+        # The unit's name is known: fill it in, when the framework asks for it.
+        fields = to_scoring(membership.group.framework).fields
+        general = {"name": membership.unit.name} if "name" in fields else {}
+        assessment, _created = Assessment.objects.get_or_create(
+            period=membership.period,
+            unit=membership.unit,
+            defaults={"group": membership.group, "general_info": general},
+        )
     return assessment
 
 
