@@ -70,7 +70,9 @@ def test_sign_in_rotates_the_session_key(personas: Any) -> None:
 
 def test_wrong_password_gives_one_generic_message(personas: Any) -> None:
     for username in ("officer_a", "nobody"):
-        response = sign_in(Client(), username, "wrong password")
+        client = Client()
+        client.cookies["django_language"] = "en"
+        response = sign_in(client, username, "wrong password")
         assert response.status_code == 200
         assert "The username or the password is wrong." in response.content.decode()
 

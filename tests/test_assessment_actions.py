@@ -9,56 +9,28 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import timezone
+from helpers import AssessmentCase
 
-from dti.accounts.access import Access
-from dti.accounts.models import Role
 from dti.assessments import actions
-from dti.assessments.models import Answer, Assessment, Evidence
+from dti.assessments.models import Answer, Evidence
 from dti.audit.models import AuditRecord
 from dti.audit.trail import Actor
-from dti.frameworks.models import Criterion
 from dti.periods import actions as period_actions
 
 pytestmark = pytest.mark.django_db
 
 
-class Case:
-    def __init__(self, personas: Any, frameworks: dict[str, Any]) -> None:
-        self.personas = personas
-        admin = Actor(personas.users["admin"], "admin")
-        self.framework = frameworks["bacninh-so"]
-        self.period = period_actions.create_period(
-            admin,
-            year=2024,
-            name="DTI 2024",
-            data_start=datetime.date(2023, 10, 1),
-            data_end=datetime.date(2024, 9, 30),
-            submission_deadline=datetime.date(2030, 10, 10),
-        )
-        group = period_actions.set_group(
-            admin, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a, personas.unit_b]
-        )
-        self.period = period_actions.move_period(admin, self.period, "open")
-        self.assessment = Assessment.objects.create(
-            period=self.period, unit=personas.unit_a, group=group
-        )
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """The actions' messages are checked in English (the product shows them in Vietnamese)."""
+    from django.utils import translation
 
-    def who(self, name: str) -> tuple[Actor, Access]:
-        user = self.personas.users[name]
-        return Actor(user, name), Access(
-            user, list(Role.objects.filter(user=user).select_related("unit"))
-        )
+    with translation.override("en"):
+        yield
 
-    def criterion(self, code: str) -> Criterion:
-        return Criterion.objects.get(framework=self.framework, code=code)
 
-    def save(
-        self, name: str, code: str, inputs: dict[str, Any], version: int = 0, note: str = ""
-    ) -> Answer:
-        actor, access = self.who(name)
-        return actions.save_answer(
-            actor, access, self.assessment, self.criterion(code), inputs, note, version
-        )
+class Case(AssessmentCase):
+    """Unit A's assessment on the department framework (bacninh-so) in an open 2024 period."""
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ read-only after submission, and a query count that does not grow with the framew
 
 from __future__ import annotations
 
-import datetime
 import json
 from decimal import Decimal
 from typing import Any
@@ -13,15 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from helpers import AssessmentCase
 
-from dti.accounts.access import Access
-from dti.accounts.models import Role
 from dti.assessments import actions
 from dti.assessments.models import Answer, Assessment, Evidence
 from dti.audit.models import AuditRecord
-from dti.audit.trail import Actor
-from dti.frameworks.models import Criterion, Framework
-from dti.periods import actions as period_actions
+from dti.frameworks.models import Criterion
 
 pytestmark = pytest.mark.django_db
 
@@ -31,39 +27,8 @@ def _vi(message: str) -> str:
         return translation.gettext(message)
 
 
-class Case:
+class Case(AssessmentCase):
     """Unit A on the department framework (bacninh-so) in an open 2024 period."""
-
-    def __init__(
-        self, personas: Any, frameworks: dict[str, Any], code: str = "bacninh-so", year: int = 2024
-    ) -> None:
-        self.personas = personas
-        self.admin = Actor(personas.users["admin"], "admin")
-        self.framework: Framework = frameworks[code]
-        self.period = period_actions.create_period(
-            self.admin,
-            year=year,
-            name=f"DTI {year}",
-            data_start=datetime.date(year - 1, 10, 1),
-            data_end=datetime.date(year, 9, 30),
-            submission_deadline=datetime.date(2030, 10, 10),
-        )
-        self.group = period_actions.set_group(
-            self.admin, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a, personas.unit_b]
-        )
-        self.period = period_actions.move_period(self.admin, self.period, "open")
-        self.assessment = Assessment.objects.create(
-            period=self.period, unit=personas.unit_a, group=self.group
-        )
-
-    def who(self, name: str) -> tuple[Actor, Access]:
-        user = self.personas.users[name]
-        return Actor(user, name), Access(
-            user, list(Role.objects.filter(user=user).select_related("unit"))
-        )
-
-    def criterion(self, code: str) -> Criterion:
-        return Criterion.objects.get(framework=self.framework, code=code)
 
     def form_url(self) -> str:
         return reverse("assessments:form", args=[self.assessment.pk])
@@ -79,17 +44,6 @@ class Case:
     def post(self, name: str, url: str, body: dict[str, Any]) -> Any:
         return self.personas.client(name).post(
             url, json.dumps(body), content_type="application/json"
-        )
-
-    def assign(self, codes: list[str]) -> None:
-        actor, access = self.who("officer_a")
-        actions.assign_criteria(
-            actor,
-            access,
-            self.assessment,
-            [self.criterion(c) for c in codes],
-            self.personas.department_a,
-            [],
         )
 
 

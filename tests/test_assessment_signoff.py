@@ -8,17 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from helpers import AssessmentCase
 
-from dti.accounts.access import Access
-from dti.accounts.models import Role
 from dti.assessments import actions
-from dti.assessments.models import Answer, Assessment, Assignment, Evidence, Submission
+from dti.assessments.models import Assessment, Assignment, Evidence, Submission
 from dti.audit.models import AuditRecord
 from dti.audit.trail import Actor
 from dti.frameworks.models import Criterion
@@ -28,29 +26,12 @@ from dti.units.models import Department
 pytestmark = pytest.mark.django_db
 
 
-class Case:
+class Case(AssessmentCase):
     """A 2024 period open for self-assessment, unit A's assessment on ``code``, and three
     departments in unit A: Văn phòng (staff_a's), Thanh tra and Phòng KHTH."""
 
     def __init__(self, personas: Any, frameworks: dict[str, Any], code: str = "bacninh-so") -> None:
-        self.personas = personas
-        admin = Actor(personas.users["admin"], "admin")
-        self.framework = frameworks[code]
-        self.period = period_actions.create_period(
-            admin,
-            year=2024,
-            name="DTI 2024",
-            data_start=datetime.date(2023, 10, 1),
-            data_end=datetime.date(2024, 9, 30),
-            submission_deadline=datetime.date(2030, 10, 10),
-        )
-        group = period_actions.set_group(
-            admin, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a, personas.unit_b]
-        )
-        self.period = period_actions.move_period(admin, self.period, "open")
-        self.assessment = Assessment.objects.create(
-            period=self.period, unit=personas.unit_a, group=group
-        )
+        super().__init__(personas, frameworks, code)
         self.office = personas.department_a
         self.inspectorate = Department.objects.create(
             unit=personas.unit_a, name="Thanh tra", position=2
@@ -59,27 +40,7 @@ class Case:
             unit=personas.unit_a, name="Phòng KHTH", position=3
         )
 
-    def who(self, name: str) -> tuple[Actor, Access]:
-        user = self.personas.users[name]
-        return Actor(user, name), Access(
-            user, list(Role.objects.filter(user=user).select_related("unit"))
-        )
-
-    def criterion(self, code: str) -> Criterion:
-        return Criterion.objects.get(framework=self.framework, code=code)
-
-    def save(
-        self, name: str, code: str, inputs: dict[str, Any], version: int | None = None
-    ) -> Answer:
-        if version is None:
-            answer = Answer.objects.filter(assessment=self.assessment, criterion__code=code).first()
-            version = answer.version if answer else 0
-        actor, access = self.who(name)
-        return actions.save_answer(
-            actor, access, self.assessment, self.criterion(code), inputs, "", version
-        )
-
-    def assign(
+    def assign(  # type: ignore[override]
         self, codes: list[str], lead: Department | None, coordinating: list[Department]
     ) -> None:
         actor, access = self.who("officer_a")
@@ -106,12 +67,6 @@ class Case:
         return reverse(
             f"assessments:{name}", kwargs={"assessment_id": self.assessment.pk, **kwargs}
         )
-
-    def client(self, name: str, language: str = "en") -> Client:
-        """A signed-in client reading English (the originals), or Vietnamese for the decimal comma."""
-        client = self.personas.client(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        return client
 
 
 def text(response: Any) -> str:

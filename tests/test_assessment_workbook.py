@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import io
 import re
 import zipfile
@@ -16,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from helpers import AssessmentCase
 from openpyxl import load_workbook
 
 from dti.accounts.access import Access
@@ -25,8 +25,6 @@ from dti.assessments.models import Answer, Assessment
 from dti.assessments.scoring import score_assessment
 from dti.audit.models import AuditRecord
 from dti.audit.trail import Actor
-from dti.frameworks.models import Criterion
-from dti.periods import actions as period_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -34,57 +32,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIGURE_HEADERS = [c.header for c in workbook.FIGURE_COLUMNS]
 
 
-class Case:
+class Case(AssessmentCase):
     """A period with unit A and unit B in one group, on ``framework``; unit A's assessment."""
 
-    def __init__(self, personas: Any, frameworks: dict[str, Any], code: str = "bacninh-so") -> None:
-        self.personas = personas
-        admin = Actor(personas.users["admin"], "admin")
-        self.framework = frameworks[code]
-        self.period = period_actions.create_period(
-            admin,
-            year=2024,
-            name="DTI 2024",
-            data_start=datetime.date(2023, 10, 1),
-            data_end=datetime.date(2024, 9, 30),
-            submission_deadline=datetime.date(2030, 10, 10),
-        )
-        self.group = period_actions.set_group(
-            admin, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a, personas.unit_b]
-        )
-        self.period = period_actions.move_period(admin, self.period, "open")
-        self.assessment = Assessment.objects.create(
-            period=self.period, unit=personas.unit_a, group=self.group
-        )
-
-    def who(self, name: str) -> tuple[Actor, Access]:
-        user = self.personas.users[name]
-        return Actor(user, name), Access(
-            user, list(Role.objects.filter(user=user).select_related("unit"))
-        )
-
-    def criterion(self, code: str) -> Criterion:
-        return Criterion.objects.get(framework=self.framework, code=code)
-
-    def save(
+    def save(  # type: ignore[override]
         self, code: str, inputs: dict[str, Any], note: str = "", name: str = "officer_a"
     ) -> Answer:
-        actor, access = self.who(name)
-        answer = Answer.objects.filter(assessment=self.assessment, criterion__code=code).first()
-        return actions.save_answer(
-            actor,
-            access,
-            self.assessment,
-            self.criterion(code),
-            inputs,
-            note,
-            answer.version if answer else 0,
-        )
-
-    def client(self, name: str = "officer_a") -> Client:
-        client = self.personas.client(name)
-        client.cookies["django_language"] = "en"
-        return client
+        """The data officer (unless told) saves on top of the answer as it stands."""
+        return super().save(name, code, inputs, note=note)
 
     def url(self, name: str) -> str:
         return reverse(f"assessments:{name}", args=[self.assessment.pk])

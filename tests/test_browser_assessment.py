@@ -340,6 +340,7 @@ def test_general_information_feeds_the_denominators(
     expect(share.locator(".score-value")).to_have_text("5,71")
     assessment.refresh_from_db()
     assert assessment.general_info == {
+        "name": "Sở Tư pháp",  # filled in when the assessment was started
         "civil_servants": 30,
         "public_employees": 5,
         "procedures": 1250,

@@ -19,15 +19,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from helpers import AssessmentCase
 
-from dti.accounts.access import Access
-from dti.accounts.models import Role
 from dti.assessments import actions, uploads
 from dti.assessments.models import Assessment, Evidence
 from dti.audit.models import AuditRecord
-from dti.audit.trail import Actor
 from dti.frameworks.models import Criterion
-from dti.periods import actions as period_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -114,44 +111,14 @@ def stored_files() -> list[Path]:
 # ------------------------------------------------------------------ the case
 
 
-class Case:
+class Case(AssessmentCase):
+    """Unit A's assessment on bacninh-so in an open 2024 period, and unit B's as ``other``."""
+
     def __init__(self, personas: Any, frameworks: dict[str, Any]) -> None:
-        self.personas = personas
-        admin = Actor(personas.users["admin"], "admin")
-        self.framework = frameworks["bacninh-so"]
-        self.period = period_actions.create_period(
-            admin,
-            year=2024,
-            name="DTI 2024",
-            data_start=datetime.date(2023, 10, 1),
-            data_end=datetime.date(2024, 9, 30),
-            submission_deadline=datetime.date(2030, 10, 10),
-        )
-        group = period_actions.set_group(
-            admin, self.period, 1, "Nhóm 1", self.framework, [personas.unit_a, personas.unit_b]
-        )
-        self.period = period_actions.move_period(admin, self.period, "open")
-        self.assessment = Assessment.objects.create(
-            period=self.period, unit=personas.unit_a, group=group
-        )
+        super().__init__(personas, frameworks)
         self.other = Assessment.objects.create(
-            period=self.period, unit=personas.unit_b, group=group
+            period=self.period, unit=personas.unit_b, group=self.group
         )
-
-    def who(self, name: str) -> tuple[Actor, Access]:
-        user = self.personas.users[name]
-        return Actor(user, name), Access(
-            user, list(Role.objects.filter(user=user).select_related("unit"))
-        )
-
-    def criterion(self, code: str) -> Criterion:
-        return Criterion.objects.get(framework=self.framework, code=code)
-
-    def client(self, who: str) -> Any:
-        """The persona's browser, in English: the messages checked here are the msgids."""
-        client = self.personas.client(who)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
 
     def url(self, name: str = "evidence", *args: Any, assessment: Assessment | None = None) -> str:
         return reverse(f"assessments:{name}", args=[(assessment or self.assessment).pk, *args])
@@ -182,17 +149,6 @@ class Case:
                 summary="Thành lập Ban Chỉ đạo chuyển đổi số",
             ),
             [self.criterion("1.1")],
-        )
-
-    def assign(self, *codes: str) -> None:
-        actor, access = self.who("officer_a")
-        actions.assign_criteria(
-            actor,
-            access,
-            self.assessment,
-            [self.criterion(c) for c in codes],
-            self.personas.department_a,
-            [],
         )
 
     def submit(self) -> None:
@@ -596,7 +552,7 @@ def test_department_staff_attach_only_to_their_criteria(case: Case) -> None:
     response = case.upload("staff_a", SimpleUploadedFile("a.pdf", PDF))
     assert response.status_code == 403
     assert "No criterion is assigned to your department yet." in text(response)
-    case.assign("1.1", "1.2")
+    case.assign(["1.1", "1.2"])
     assert case.upload("staff_a", SimpleUploadedFile("a.pdf", PDF)).status_code == 302
     response = case.upload("staff_a", SimpleUploadedFile("b.pdf", PDF), codes=("1.1", "1.3"))
     assert response.status_code == 403
@@ -828,7 +784,7 @@ def _list_queries(case: Case, who: str) -> int:
 def test_the_list_costs_the_same_queries_for_2_and_20_pieces(
     case: Case, who: str, expected: int
 ) -> None:
-    case.assign("1.1")
+    case.assign(["1.1"])
     case.upload("officer_a", SimpleUploadedFile("a.pdf", PDF), codes=("1.1", "1.2"))
     case.add_document()
     assert _list_queries(case, who) == expected
