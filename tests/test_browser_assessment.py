@@ -345,3 +345,56 @@ def test_general_information_feeds_the_denominators(
         "public_employees": 5,
         "procedures": 1250,
     }
+
+
+def test_officer_uploads_evidence_then_the_leader_submits_and_it_is_read_only(
+    page: Any, live_server: Any, demo: None, tmp_path: Path
+) -> None:
+    from dti.assessments.models import Answer, Assessment, Evidence
+    from dti.frameworks.models import Criterion
+
+    base = live_server.url
+    assessment = open_assessment(page, base, OFFICER_SO)
+    criterion = Criterion.objects.get(framework=assessment.group.framework, code="1.1")
+
+    # The data officer answers 1.1 and uploads the decision that proves it.
+    row(page, "1.1").locator('input[data-input="yes"][value="1"]').check()
+    page.wait_for_function(
+        "document.querySelector('tr[data-code=\"1.1\"]').dataset.version !== '0'"
+    )
+    assert Answer.objects.get(assessment=assessment, criterion=criterion).score == 20
+    pdf = tmp_path / "Quyết định 105-QĐ-STP.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.goto(f"{base}/assessments/{assessment.pk}/evidence/?criterion={criterion.pk}")
+    page.set_input_files("#evidence-files", str(pdf))
+    page.click("#add-file button[type=submit]")
+    page.wait_for_load_state()
+    evidence = Evidence.objects.get(assessment=assessment)
+    assert evidence.original_name == "Quyết định 105-QĐ-STP.pdf"
+    assert list(evidence.criteria.values_list("code", flat=True)) == ["1.1"]
+    assert page.get_by_text("Quyết định 105-QĐ-STP.pdf").count() >= 1
+
+    # The leader reviews the summary and submits.
+    page.context.clear_cookies()
+    sign_in(page, base, "stp.lanhdao")
+    page.goto(f"{base}/assessments/{assessment.pk}/summary/")
+    page.check("input[name=confirm]")
+    page.click("form.signoff-submit button[type=submit]")
+    page.wait_for_url(f"{base}/assessments/{assessment.pk}/submissions/1/")
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.SUBMITTED
+    page.screenshot(path=str(ARTIFACTS / "assessment-submitted.png"), full_page=False)
+
+    # Afterwards the page is read-only for the data officer, and a forged save is refused.
+    page.context.clear_cookies()
+    sign_in(page, base, OFFICER_SO)
+    page.goto(f"{base}/assessments/{assessment.pk}/")
+    assert row(page, "1.1").locator('input[data-input="yes"][value="0"]').is_disabled()
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    forged = page.request.post(
+        f"{base}/assessments/{assessment.pk}/answers/{criterion.pk}/",
+        data='{"inputs": {"yes": false}, "note": "", "version": 1}',
+        headers={"Content-Type": "application/json", "X-CSRFToken": token, "Referer": base + "/"},
+    )
+    assert forged.status == 403
+    assert Answer.objects.get(assessment=assessment, criterion=criterion).inputs == {"yes": True}
