@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dti.frameworks",
     "dti.periods",
     "dti.assessments",
+    "dti.appraisal",
 ]
 
 MIDDLEWARE = [

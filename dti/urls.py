@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/", include("dti.units.urls")),
     path("periods/", include("dti.periods.urls")),
     path("assessments/", include("dti.assessments.urls")),
+    path("appraisal/", include("dti.appraisal.urls")),
     path("audit/", include("dti.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

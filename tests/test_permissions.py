@@ -163,6 +163,12 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "periods:group": (lambda w: {"period_id": w.period.pk, "number": 1}, ADMIN_ONLY),
     "periods:move": (PERIOD, ADMIN_POST_ONLY),
     "periods:reopen": (PERIOD, ADMIN_POST_ONLY),
+    "appraisal:assignments": (PERIOD, ADMIN_ONLY),
+    "appraisal:unassign": (
+        lambda w: {"period_id": w.period.pk, "assignment_id": 1},
+        ADMIN_POST_ONLY,
+    ),
+    "appraisal:checks": (PERIOD, ADMIN_ONLY),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }

@@ -1,0 +1,1 @@
+"""Appraisal by the council (thẩm định): assignments of appraisers, automated checks."""
