@@ -543,20 +543,21 @@ class _Planner:
         if target is not None:
             target.problems.append(problem)
 
-    # ------------------------------------------------------------ units
-
-    def unit_rows(self, rows: Sequence[RawRow]) -> None:
-        sheet = SHEET_UNITS
-        header = _header(rows, UNIT_COLUMNS, "name")
+    def sheet_body(
+        self, sheet: str, rows: Sequence[RawRow], columns: Sequence[Any], key: str, shown: int
+    ) -> list[tuple[int, dict[str, Any]]] | None:
+        """The rows below a sheet's header, as cells by key; None (with a problem) when the
+        header is missing or the sheet is too long."""
+        header = _header(rows, columns, key)
         if header is None:
             self.problem(
                 None,
                 sheet,
                 _("no header row with the column “%(column)s” in the first %(rows)s rows"),
-                column=UNIT_COLUMNS[1].header,
+                column=columns[shown].header,
                 rows=HEADER_SCAN,
             )
-            return
+            return None
         body = [(number, _cells(header, values)) for number, values in rows if number > header.row]
         if len(body) > MAX_ROWS:
             self.problem(
@@ -565,6 +566,15 @@ class _Planner:
                 _("the sheet has more than %(limit)s rows; a workbook this large is refused"),
                 limit=MAX_ROWS,
             )
+            return None
+        return body
+
+    # ------------------------------------------------------------ units
+
+    def unit_rows(self, rows: Sequence[RawRow]) -> None:
+        sheet = SHEET_UNITS
+        body = self.sheet_body(sheet, rows, UNIT_COLUMNS, "name", 1)
+        if body is None:
             return
         codes_in_file = {cells["code"].lower() for _number, cells in body if cells.get("code")}
         taken = set(self.unit_by_code) | codes_in_file
@@ -817,24 +827,8 @@ class _Planner:
 
     def people_rows(self, rows: Sequence[RawRow]) -> None:
         sheet = SHEET_PEOPLE
-        header = _header(rows, PEOPLE_COLUMNS, "username")
-        if header is None:
-            self.problem(
-                None,
-                sheet,
-                _("no header row with the column “%(column)s” in the first %(rows)s rows"),
-                column=PEOPLE_COLUMNS[2].header,
-                rows=HEADER_SCAN,
-            )
-            return
-        body = [(number, _cells(header, values)) for number, values in rows if number > header.row]
-        if len(body) > MAX_ROWS:
-            self.problem(
-                None,
-                sheet,
-                _("the sheet has more than %(limit)s rows; a workbook this large is refused"),
-                limit=MAX_ROWS,
-            )
+        body = self.sheet_body(sheet, rows, PEOPLE_COLUMNS, "username", 2)
+        if body is None:
             return
         roles = Prefetch("roles", queryset=Role.objects.select_related("unit", "department"))
         users = {user.username.casefold(): user for user in User.objects.prefetch_related(roles)}
