@@ -90,3 +90,87 @@ class AssessmentCase:
         client: Client = self.personas.client(name)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         return client
+
+
+class AppraisalCase(AssessmentCase):
+    """Unit A has answered 1.1 yes (20), 1.2 no (0) and 1.3 with 4/4 (10), its leader submitted,
+    the period is in appraisal, ``appraiser`` is assigned to unit A, and ``chair`` chairs the
+    council. ``review`` is unit A's appraisal."""
+
+    def __init__(self, personas: Any, frameworks: dict[str, Any], **kwargs: Any) -> None:
+        from dti.accounts.actions import grant_role
+        from dti.accounts.models import User
+        from dti.appraisal import actions as appraisal_actions
+        from dti.appraisal.models import Review
+
+        super().__init__(personas, frameworks, **kwargs)
+        chair = User.objects.create_user(
+            username="chair", password="mật-khẩu-thử-nghiệm", full_name="Chủ tịch Hội đồng"
+        )
+        grant_role(self.admin, chair, Role.Kind.APPRAISER, is_chair=True)
+        personas.users["chair"] = chair
+        self.save("officer_a", "1.1", {"yes": True})
+        self.save("officer_a", "1.2", {"yes": False})
+        self.save("officer_a", "1.3", {"numerator": 4, "denominator": 4}, note="4/4 hồ sơ")
+        actor, access = self.who("leader_a")
+        actions.submit_assessment(actor, access, self.assessment)
+        self.period = period_actions.move_period(self.admin, self.period, "appraisal")
+        self.assessment.refresh_from_db()
+        self.assign()
+        self.review = Review.objects.get(assessment=self.assessment)
+        self._appraisal_actions = appraisal_actions
+
+    def actor(self, name: str) -> Actor:
+        return Actor(self.personas.users[name], name)
+
+    def assign(self, pillars: list[str] | None = None, who: str = "appraiser") -> None:
+        self._actions().assign_appraiser(
+            self.admin, self.period, self.personas.users[who], self.personas.unit_a, pillars or []
+        )
+
+    def unassign(self, who: str = "appraiser") -> None:
+        from dti.appraisal.models import Assignment
+
+        for assignment in Assignment.objects.filter(appraiser=self.personas.users[who]):
+            self._actions().unassign_appraiser(self.admin, assignment)
+
+    def _actions(self) -> Any:
+        from dti.appraisal import actions as appraisal_actions
+
+        return appraisal_actions
+
+    def appraising(self, who: str) -> Any:
+        from dti.appraisal.access import appraising_for
+
+        self.period.refresh_from_db()
+        self.assessment.refresh_from_db()
+        self.review.refresh_from_db()
+        _actor, access = self.who(who)
+        return appraising_for(access, self.assessment, self.review)
+
+    def decide(self, code: str, kind: str, who: str = "appraiser", **kwargs: Any) -> Any:
+        return self._actions().decide(
+            self.actor(who), self.appraising(who), self.review, self.criterion(code), kind, **kwargs
+        )
+
+    def ask(self, code: str, text: str, asks: str = "explanation", who: str = "appraiser") -> Any:
+        return self._actions().ask(
+            self.actor(who), self.appraising(who), self.review, self.criterion(code), asks, text
+        )
+
+    def send(self, due: datetime.date, who: str = "appraiser") -> Any:
+        return self._actions().send_round(self.actor(who), self.appraising(who), self.review, due)
+
+    def answer(self, code: str, text: str, who: str = "officer_a", evidence: Any = ()) -> Any:
+        actor, access = self.who(who)
+        return self._actions().answer_question(
+            actor, access, self.review, self.criterion(code), text, evidence
+        )
+
+    def send_answers(self, who: str = "officer_a") -> Any:
+        actor, access = self.who(who)
+        return self._actions().send_answers(actor, access, self.review)
+
+    def finalise(self, who: str = "chair") -> Any:
+        actor, access = self.who(who)
+        return self._actions().finalise(actor, access, self.review)

@@ -42,6 +42,37 @@ class Flag:
         return translate(self.template) % values
 
 
+def flag_to_json(flag: Flag) -> dict[str, Any]:
+    """A flag as stored with the review: decimals and dates tagged so they come back typed."""
+    params: dict[str, Any] = {}
+    for key, value in flag.params.items():
+        if isinstance(value, Decimal):
+            params[key] = {"decimal": str(value)}
+        elif isinstance(value, datetime.date):
+            params[key] = {"date": value.isoformat()}
+        else:
+            params[key] = value
+    return {
+        "check": flag.check,
+        "code": flag.criterion_code,
+        "severity": flag.severity,
+        "template": flag.template,
+        "params": params,
+    }
+
+
+def flag_from_json(data: Mapping[str, Any]) -> Flag:
+    params: dict[str, Any] = {}
+    for key, value in data.get("params", {}).items():
+        if isinstance(value, Mapping) and "decimal" in value:
+            params[key] = Decimal(value["decimal"])
+        elif isinstance(value, Mapping) and "date" in value:
+            params[key] = datetime.date.fromisoformat(value["date"])
+        else:
+            params[key] = value
+    return Flag(data["check"], data["code"], data["severity"], data["template"], params)
+
+
 def _display(value: Any, lang: str) -> Any:
     if isinstance(value, Decimal):
         return format_points(value, lang)
@@ -610,8 +641,10 @@ def previous_scores(assessment: Any) -> dict[str, Decimal] | None:
     """The unit's scores in the period of the year before, by criterion code: as last submitted
     if it was submitted, else as they stand; None when the unit was not assessed that year.
 
-    Criteria are matched by code. (When the council's appraised scores exist, they come first.)
+    Criteria are matched by code. When the council finalised its appraisal that year, the
+    appraised scores are the ones compared.
     """
+    from dti.appraisal.models import Review
     from dti.assessments.models import Answer, Assessment, Submission
 
     before = (
@@ -623,6 +656,16 @@ def previous_scores(assessment: Any) -> dict[str, Decimal] | None:
     )
     if before is None:
         return None
+    review = Review.objects.filter(assessment=before, status=Review.Status.FINALISED).first()
+    if review is not None:
+        from dti.appraisal.compare import appraised_result
+
+        result = appraised_result(before, review)
+        return {
+            leaf.code: score
+            for leaf in result.framework.leaves
+            if (score := result.nodes[leaf.code].score) is not None
+        }
     submission = Submission.objects.filter(assessment=before).order_by("-number").first()
     if submission is not None:
         answers = submission.snapshot.get("answers", {})

@@ -83,9 +83,7 @@ def editing_for(
     now = now or timezone.now()
     unit = assessment.unit
     if assessment.status == Assessment.Status.SUBMITTED:
-        return Editing(
-            False, False, frozenset(), _("The assessment has been submitted; it is read-only.")
-        )
+        return _explaining(access, assessment, now)
     if not submission_open(assessment.period, unit, now):
         if assessment.period.status != Period.Status.OPEN:
             reason = _("The period is not open for self-assessment.")
@@ -98,15 +96,7 @@ def editing_for(
         return Editing(True, True, frozenset())
     departments = access.department_ids(unit)
     if departments:
-        mine = set(
-            Assignment.objects.filter(assessment=assessment, lead_id__in=departments).values_list(
-                "criterion_id", flat=True
-            )
-        ) | set(
-            Assignment.objects.filter(
-                assessment=assessment, coordinating__in=departments
-            ).values_list("criterion_id", flat=True)
-        )
+        mine = _department_criteria(assessment, departments)
         return Editing(
             False,
             False,
@@ -114,3 +104,37 @@ def editing_for(
             "" if mine else _("No criterion is assigned to your department yet."),
         )
     return Editing(False, False, frozenset(), _("You can read this assessment but not change it."))
+
+
+def _explaining(access: Access, assessment: Assessment, now: datetime.datetime) -> Editing:
+    """A submitted assessment is read-only, except the criteria an open explanation round asks
+    about: the data officer and the leader change those, department staff those of theirs."""
+    from dti.appraisal.access import reopened_for_unit
+
+    read_only = Editing(
+        False, False, frozenset(), _("The assessment has been submitted; it is read-only.")
+    )
+    round_, questioned = reopened_for_unit(assessment, now)
+    if round_ is None:
+        return read_only
+    unit = assessment.unit
+    if access.is_data_officer(unit) or access.is_leader(unit):
+        return Editing(False, False, frozenset(questioned))
+    departments = access.department_ids(unit)
+    if departments:
+        mine = questioned & _department_criteria(assessment, departments)
+        if mine:
+            return Editing(False, False, frozenset(mine))
+    return read_only
+
+
+def _department_criteria(assessment: Assessment, departments: set[int]) -> set[int]:
+    return set(
+        Assignment.objects.filter(assessment=assessment, lead_id__in=departments).values_list(
+            "criterion_id", flat=True
+        )
+    ) | set(
+        Assignment.objects.filter(assessment=assessment, coordinating__in=departments).values_list(
+            "criterion_id", flat=True
+        )
+    )

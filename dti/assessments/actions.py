@@ -360,6 +360,8 @@ def submit_assessment(
     )
     if not access.is_leader(assessment.unit):
         raise NotAllowed(_("Only the unit's leader can sign off and submit."))
+    if assessment.status == Assessment.Status.SUBMITTED:
+        raise NotAllowed(_("The assessment has been submitted; it is read-only."))
     editing = editing_for(access, assessment, now)
     if not editing.anything:
         raise NotAllowed(editing.reason)
@@ -422,6 +424,10 @@ def submit_assessment(
         before={"status": before},
         after={"status": assessment.status, "submission": number, "total": str(result.total)},
     )
+    # The automated checks run now, so their flags are the first thing the council sees.
+    from dti.appraisal.actions import check_submission
+
+    check_submission(actor, assessment)
     return submission
 
 

@@ -169,6 +169,15 @@ def move_period(actor: Actor, period: Period, to_status: str, reason: str = "") 
             raise PeriodError(
                 _("These groups have no units yet: %(names)s") % {"names": ", ".join(empty)}
             )
+    if to_status == Period.Status.APPROVED:
+        from dti.appraisal.actions import unfinished_units
+
+        waiting = unfinished_units(period)
+        if waiting:
+            raise PeriodError(
+                _("The appraisal of these units is not finalised yet: %(names)s")
+                % {"names": ", ".join(waiting)}
+            )
     before = period.status
     period.status = to_status
     period.save(update_fields=["status"])

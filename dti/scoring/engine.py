@@ -71,14 +71,19 @@ def score(
     framework: Framework,
     answers: Answers,
     general: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Decimal] | None = None,
 ) -> Result:
     """Score every criterion of ``framework`` from ``answers`` (code -> inputs).
 
     ``general`` holds the unit's general information, which ratio rules may use
     as denominators. Answers for unknown codes or for parents come back as
     problems; so do invalid inputs, which score nothing.
+
+    ``overrides`` sets the score of some leaves outright (an appraiser's decision):
+    kept between 0 and the leaf's maximum and rounded half up, whatever the inputs.
     """
     general = general or {}
+    overrides = overrides or {}
     nodes: dict[str, NodeScore] = {}
     problems: list[Problem] = []
     for code in answers:
@@ -102,7 +107,7 @@ def score(
                 )
             )
     for root in framework.criteria:
-        _score_node(root, framework, answers, general, nodes, problems)
+        _score_node(root, framework, answers, general, overrides, nodes, problems)
     # Not-applicable roots are rescaled at the top as well, so totals stay on the full scale.
     return Result(framework, nodes, problems)
 
@@ -112,14 +117,20 @@ def _score_node(
     framework: Framework,
     answers: Answers,
     general: Mapping[str, Any],
+    overrides: Mapping[str, Decimal],
     nodes: dict[str, NodeScore],
     problems: list[Problem],
 ) -> NodeScore:
-    if node.is_leaf:
+    if node.is_leaf and node.code in overrides and node.rule is not None and node.counts:
+        maximum = node.effective_max
+        points = round_points(min(max(overrides[node.code], ZERO), maximum))
+        result = NodeScore(node.code, points, maximum, "scored")
+    elif node.is_leaf:
         result = _score_leaf(node, framework, answers.get(node.code, {}), general, problems)
     else:
         children = [
-            _score_node(c, framework, answers, general, nodes, problems) for c in node.children
+            _score_node(c, framework, answers, general, overrides, nodes, problems)
+            for c in node.children
         ]
         result = _add_up(node.code, [c for c in children if c.status != "info"])
     nodes[node.code] = result
