@@ -75,6 +75,28 @@ class World:
             assessment=self.assessment, kind=Evidence.Kind.DOCUMENT, doc_number="105/QĐ-STP"
         )
         self.evidence.criteria.set([self.criterion])
+        # Unit B submitted; the appraiser is assigned to it (not to unit A).
+        from dti.appraisal.actions import assign_appraiser
+        from dti.appraisal.models import Message, Review
+
+        self.assessment_b = Assessment.objects.create(
+            period=self.period,
+            unit=personas.unit_b,
+            group=self.period.groups.get(number=2),
+            status=Assessment.Status.SUBMITTED,
+        )
+        self.review_b = Review.objects.create(assessment=self.assessment_b)
+        self.criterion_b = Criterion.objects.get(framework=huyen, code="1.1")
+        self.question_b = Message.objects.create(
+            review=self.review_b,
+            criterion=self.criterion_b,
+            kind=Message.Kind.QUESTION,
+            asks=Message.Asks.EXPLANATION,
+            text="?",
+            author=personas.users["appraiser"],
+            created_at=self.period.created_at,
+        )
+        assign_appraiser(actor, self.period, personas.users["appraiser"], personas.unit_b)
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -97,6 +119,10 @@ UNIT_A_REDIRECT = {**UNIT_A, "admin": 302, "officer_a": 302, "leader_a": 302, "s
 NOT_FOUND = {**everyone(404), "anonymous": 302}
 #: the upload page is for those who may change something now: staff with nothing assigned may not
 UNIT_A_EDITORS = {**UNIT_A, "admin": 403, "staff_a": 403}
+
+REVIEW_B: Kwargs = lambda w: {"assessment_id": w.assessment_b.pk}
+#: the appraisal workspace: the council (appraisers, the chair) and the administrator who follows it
+APPRAISERS = {**everyone(403), "admin": 200, "appraiser": 200, "anonymous": 302}
 
 #: URL name -> (arguments, expected status per persona for a GET)
 EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
@@ -169,6 +195,30 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
         ADMIN_POST_ONLY,
     ),
     "appraisal:checks": (PERIOD, ADMIN_ONLY),
+    "appraisal:home": (NONE, APPRAISERS),
+    "appraisal:review": (REVIEW_B, {**NOT_FOUND, "admin": 200, "appraiser": 200}),
+    "appraisal:decide": (
+        lambda w: {**REVIEW_B(w), "criterion_id": w.criterion_b.pk},
+        POST_ONLY,
+    ),
+    "appraisal:ask": (lambda w: {**REVIEW_B(w), "criterion_id": w.criterion_b.pk}, POST_ONLY),
+    "appraisal:withdraw": (
+        lambda w: {**REVIEW_B(w), "message_id": w.question_b.pk},
+        POST_ONLY,
+    ),
+    "appraisal:send_round": (REVIEW_B, POST_ONLY),
+    "appraisal:rerun_checks": (REVIEW_B, POST_ONLY),
+    "appraisal:evidence_file": (
+        lambda w: {**REVIEW_B(w), "evidence_id": w.evidence.pk},
+        NOT_FOUND,
+    ),
+    "appraisal:council": (PERIOD, ADMIN_ONLY),
+    "appraisal:finalise": (REVIEW_B, POST_ONLY),
+    "appraisal:approve": (PERIOD, POST_ONLY),
+    "appraisal:questions": (ASSESSMENT, UNIT_A),
+    "appraisal:answer": (ANSWER, POST_ONLY),
+    "appraisal:send_answers": (ASSESSMENT, POST_ONLY),
+    "appraisal:results": (ASSESSMENT, UNIT_A),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }

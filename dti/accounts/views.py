@@ -191,6 +191,8 @@ def start_view(request: HttpRequest) -> HttpResponse:
     access = access_of(request)
     if access.is_admin:
         return redirect("periods:list")
+    if access.is_appraiser:
+        return redirect("appraisal:home")
     units = sorted(access.unit_ids())
     if units:
         return redirect("units:home", unit_id=units[0])
