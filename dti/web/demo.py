@@ -1,21 +1,27 @@
 """The demo data of `dti demo`: the 25 Bắc Ninh units of Decision 1187/QĐ-UBND (Phụ lục I)
-in their two groups, their departments, a person for every role, and a 2024 period open on
-the Bắc Ninh frameworks. Loading it twice changes nothing."""
+in their two groups, their departments, a person for every role, a 2024 period open on the
+Bắc Ninh frameworks, and a 2023 period in appraisal where every unit submitted plausible
+figures. Loading it twice changes nothing."""
 
 from __future__ import annotations
 
 import datetime
+import random
 import unicodedata
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from dti.accounts.access import Access
 from dti.accounts.actions import grant_role
 from dti.accounts.models import Role, User
 from dti.audit.trail import Actor
 from dti.frameworks.models import Framework
 from dti.periods import actions as period_actions
-from dti.periods.models import Period
+from dti.periods.models import Period, PeriodGroup
+from dti.scoring.model import Rule
 from dti.units.models import Department, Unit
 
 #: The password of every demo account: for trying DTI on one's own machine, never in production.
@@ -186,4 +192,171 @@ def load_demo(actor: Actor) -> dict[str, int]:
         )
         period_actions.move_period(actor, period, Period.Status.OPEN, reason="Dữ liệu mẫu")
         created["periods"] += 1
+    if not Period.objects.filter(year=2023).exists():
+        _period_2023(actor, units)
+        created["periods"] += 1
     return created
+
+
+# ------------------------------------------------------------ 2023: submitted, in appraisal
+
+
+def _period_2023(actor: Actor, units: dict[str, Unit]) -> None:
+    """The 2023 period: every unit submitted on time; the council is appraising. thamdinh2
+    appraises group 1, the chair (thamdinh1) sees every unit."""
+    from dti.appraisal.actions import assign_appraiser
+    from dti.assessments import actions as assessment_actions
+    from dti.assessments.models import Assessment
+
+    period = period_actions.create_period(
+        actor,
+        year=2023,
+        name="Đánh giá chỉ số DTI năm 2023",
+        data_start=datetime.date(2022, 10, 1),
+        data_end=datetime.date(2023, 9, 30),
+        submission_deadline=datetime.date(2023, 10, 10),
+        appraisal_deadline=datetime.date(2023, 10, 25),
+        explanation_deadline=datetime.date(2023, 11, 5),
+        final_deadline=datetime.date(2023, 11, 15),
+        publication_date=datetime.date(2023, 11, 30),
+    )
+    so = Framework.objects.filter(code="bacninh-so").order_by("-version").first()
+    huyen = Framework.objects.filter(code="bacninh-huyen").order_by("-version").first()
+    assert so is not None and huyen is not None  # noqa: S101 - checked by the 2024 period
+    groups = [
+        period_actions.set_group(
+            actor, period, 1, "Nhóm 1: Các sở, ban, ngành", so, [units[n] for n in GROUP_1]
+        ),
+        period_actions.set_group(
+            actor,
+            period,
+            2,
+            "Nhóm 2: Các huyện, thị xã, thành phố",
+            huyen,
+            [units[n] for n in GROUP_2],
+        ),
+    ]
+    period = period_actions.move_period(actor, period, Period.Status.OPEN, reason="Dữ liệu mẫu")
+    during = datetime.datetime(2023, 10, 5, 9, 0, tzinfo=datetime.UTC)
+    for group in groups:
+        for name in GROUP_1 if group.number == 1 else GROUP_2:
+            unit = units[name]
+            assessment = Assessment.objects.create(period=period, unit=unit, group=group)
+            leader = Role.objects.filter(kind=Role.Kind.LEADER, unit=unit).first()
+            if leader is None:
+                continue
+            # The unit's own leader fills in and submits, as the audit trail will say.
+            access = Access(leader.user, [leader])
+            signer = Actor(leader.user, leader.user.username, "dti demo")
+            general, answers = _plausible(group, unit)
+            assessment_actions.apply_workbook(signer, access, assessment, general, answers, during)
+            _demo_documents(signer, access, assessment, during)
+            assessment_actions.submit_assessment(signer, access, assessment, during)
+    period_actions.move_period(actor, period, Period.Status.APPRAISAL, reason="Dữ liệu mẫu")
+    second = User.objects.get(username="thamdinh2")
+    for name in GROUP_1:
+        assign_appraiser(actor, period, second, units[name])
+
+
+def _plausible(group: PeriodGroup, unit: Unit) -> tuple[dict[str, Any], dict[str, Any]]:
+    """General information and figures a unit of its kind could have reported (the same every
+    time for the same unit)."""
+    from dti.frameworks.store import to_scoring
+
+    rng = random.Random(unit.code)  # noqa: S311 - demo figures, not secrets
+    framework = to_scoring(group.framework)
+    general: dict[str, Any] = {
+        "name": unit.name,
+        "address": "Bắc Ninh",
+        "website": f"https://{unit.code}.bacninh.gov.vn",
+        "sub_units": rng.randint(3, 20),
+        "civil_servants": rng.randint(40, 160),
+        "public_employees": rng.randint(20, 900),
+        "officer_name": f"Cán bộ {unit.name}",
+        "leader_name": f"Lãnh đạo {unit.name}",
+    }
+    general = {k: v for k, v in general.items() if k in framework.fields}
+    answers: dict[str, Any] = {}
+    for leaf in framework.leaves:
+        inputs = _plausible_inputs(leaf.rule, leaf.effective_max, general, rng)
+        if inputs:
+            answers[leaf.code] = {"inputs": inputs, "note": ""}
+    return general, answers
+
+
+def _plausible_inputs(
+    rule: Rule | None, maximum: Decimal, general: dict[str, Any], rng: random.Random
+) -> dict[str, Any]:
+    if rule is None:
+        return {}
+    if rule.type == "yesno":
+        return {"yes": rng.random() < 0.8}
+    if rule.type == "ratio" or (rule.type == "bands" and rule.params.get("input") == "ratio"):
+        fields = rule.params.get("denominator_field")
+        if fields:
+            names = [fields] if isinstance(fields, str) else list(fields)
+            denominator = sum(int(general.get(n) or 0) for n in names)
+            return {"numerator": rng.randint(denominator // 2, denominator)}
+        denominator = rng.randint(4, 40)
+        return {"numerator": rng.randint(denominator // 2, denominator), "denominator": denominator}
+    if rule.type == "bands":
+        bands = rule.params["bands"]
+        value = rng.choice([Decimal(b["min"]) for b in bands] + [Decimal(0)])
+        return {"value": str(value)}
+    if rule.type == "count":
+        target = int(rule.params.get("target") or 5)
+        return {"count": rng.randint(target // 2, target)}
+    if rule.type == "choice":
+        return {"choice": rng.choice([o["key"] for o in rule.params["options"]][:2])}
+    if rule.type == "manual":
+        return {"score": str(maximum)}
+    return {}
+
+
+def _demo_documents(actor: Actor, access: Access, assessment: Any, now: datetime.datetime) -> None:
+    """The unit's report, supporting most criteria (not all: a check flags full marks without
+    evidence), and two document references, one dated before the data window (flagged too)."""
+    from dti.assessments import actions as assessment_actions
+    from dti.assessments.models import Evidence
+    from dti.frameworks.models import Criterion
+
+    every = list(
+        Criterion.objects.filter(framework_id=assessment.group.framework_id)
+        .exclude(rule_type="")
+        .order_by("position")
+    )
+    rng = random.Random(f"{assessment.unit.code}-evidence")  # noqa: S311 - demo data
+    assessment_actions.add_evidence(
+        actor,
+        access,
+        assessment,
+        Evidence(
+            kind=Evidence.Kind.DOCUMENT,
+            doc_number=f"{rng.randint(100, 400)}/BC-{assessment.unit.code.upper()[:12]}",
+            doc_date=datetime.date(2023, 9, 25),
+            doc_issuer=assessment.unit.name,
+            summary="Báo cáo kết quả thực hiện chuyển đổi số năm 2023",
+        ),
+        [c for c in every if rng.random() < 0.93],
+        now,
+    )
+    leaves = every[:2]
+    for criterion, (number, day) in zip(
+        leaves,
+        [("125/KH-UBND", datetime.date(2023, 2, 15)), ("58/QĐ-UBND", datetime.date(2022, 3, 1))],
+        strict=False,
+    ):
+        assessment_actions.add_evidence(
+            actor,
+            access,
+            assessment,
+            Evidence(
+                kind=Evidence.Kind.DOCUMENT,
+                doc_number=number,
+                doc_date=day,
+                doc_issuer=assessment.unit.name,
+                summary="Kế hoạch chuyển đổi số năm 2023",
+            ),
+            [criterion],
+            now,
+        )

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _(
-                "Demo accounts (password “%(password)s”): quantri (administrator), thamdinh1 (council chair), "
+                "Demo accounts (password “%(password)s”): quantri (administrator), thamdinh1 (council chair), thamdinh2 (appraiser of group 1), "
                 "stp.canbo (data officer of Sở Tư pháp), stp.lanhdao (its leader), stp.thanhtra (its Thanh tra staff), bancd (steering committee)."
             )
             % {"password": DEMO_PASSWORD}
