@@ -195,6 +195,19 @@ def test_not_applicable_excluded_and_rescaled_in_its_parent() -> None:
     assert result.total == D(20) and result.max == D(40)
 
 
+def test_overrides_set_a_leaf_score_kept_in_range_and_rounded() -> None:
+    fw = framework(pillar("1", leaf("1.1", "10", YESNO), leaf("1.2", "20", RATIO, na=True)))
+    answers = {"1.1": {"yes": True}, "1.2": {"numerator": 1, "denominator": 2}}
+    assert score(fw, answers).total == D(20)
+    result = score(fw, answers, overrides={"1.1": D("2.505"), "1.2": D(25)})
+    assert result.nodes["1.1"].score == D("2.51")  # half up
+    assert result.nodes["1.2"].score == D(20)  # never above the maximum
+    assert result.total == D("22.51")
+    assert score(fw, {}, overrides={"1.1": D(-3)}).nodes["1.1"].score == D(0)
+    # an override counts even where the unit gave nothing, and is not an unknown-code problem
+    assert score(fw, {}, overrides={"1.1": D(4)}).problems == []
+
+
 def test_not_applicable_full_marks_policy() -> None:
     fw = framework(
         pillar("1", leaf("1.1", "10", YESNO), leaf("1.2", "20", RATIO, na=True)), na_policy="full"
