@@ -243,3 +243,20 @@ def test_a_person_without_a_role_in_the_council_is_not_an_appraiser(case: Apprai
     user = case.personas.users["officer_b"]
     access = Access(user, list(Role.objects.filter(user=user)))
     assert not appraising_for(access, case.assessment, case.review).read
+
+
+def test_last_year_means_the_appraised_scores_once_final(
+    personas: Any, builtin_frameworks: dict[str, Any]
+) -> None:
+    from helpers import AssessmentCase
+
+    from dti.appraisal.checks import previous_scores
+
+    with time_machine.travel(datetime.datetime(2023, 11, 4, tzinfo=datetime.UTC), tick=False):
+        last = AppraisalCase(personas, builtin_frameworks, year=2023)
+    this = AssessmentCase(personas, builtin_frameworks, year=2024)
+    assert previous_scores(this.assessment)["1.1"] == Decimal("20.00")  # as submitted
+    last.decide("1.1", "scored", points="5", reason="Chưa có kế hoạch")
+    assert previous_scores(this.assessment)["1.1"] == Decimal("20.00")  # not final yet
+    last.finalise()
+    assert previous_scores(this.assessment)["1.1"] == Decimal("5.00")
