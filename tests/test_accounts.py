@@ -47,7 +47,7 @@ def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
         ("leader_a", "unit_a"),
         ("staff_a", "unit_a"),
         ("officer_b", "unit_b"),
-        ("appraiser", "/accounts/me/"),
+        ("appraiser", "/appraisal/"),
     ],
 )
 def test_each_role_lands_on_its_start_page(personas: Any, persona: str, landing: str) -> None:

@@ -233,6 +233,8 @@ def assessment_open(request: HttpRequest, period_id: int, unit_id: int) -> HttpR
 @require_GET
 def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """General information first, then every criterion with its figures, note, evidence and score."""
+    from dti.appraisal.views_unit import unit_appraisal  # the appraisal builds on this module
+
     assessment = get_assessment_for_user(request, assessment_id)
     access = access_of(request)
     editing = editing_for(access, assessment)
@@ -304,6 +306,8 @@ def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
         .first(),
         "config": _page_config(assessment, editing),
         "t": _words(),
+        # an open explanation round, or the final appraisal: no query before submission
+        "appraisal": unit_appraisal(assessment, now),
     }
     return render(request, "assessments/form.html", context)
 

@@ -41,8 +41,15 @@ IMPORT_KEEP = datetime.timedelta(days=1)
 @require_GET
 def unit_home(request: HttpRequest, unit_id: int) -> HttpResponse:
     """A unit's start page: its periods with their deadlines, its departments and people."""
+    from dti.appraisal.views_unit import unit_appraisal  # the council's questions and results
+    from dti.assessments.models import Assessment
+
     unit = get_unit_for_user(request, unit_id)
     now = timezone.now()
+    submitted = {
+        a.period_id: a
+        for a in Assessment.objects.filter(unit=unit, status=Assessment.Status.SUBMITTED)
+    }
     memberships = (
         PeriodUnit.objects.filter(unit=unit)
         .exclude(period__status="draft")
@@ -58,6 +65,10 @@ def unit_home(request: HttpRequest, unit_id: int) -> HttpResponse:
             "reopened_until": m.period.reopenings.filter(unit=unit, until__gt=now)
             .values_list("until", flat=True)
             .first(),
+            "assessment": submitted.get(m.period_id),
+            "appraisal": unit_appraisal(submitted[m.period_id], now)
+            if m.period_id in submitted
+            else None,
         }
         for m in memberships
     ]
