@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dti.periods",
     "dti.assessments",
     "dti.appraisal",
+    "dti.results",
 ]
 
 MIDDLEWARE = [

@@ -97,7 +97,13 @@ class AppraisalCase(AssessmentCase):
     the period is in appraisal, ``appraiser`` is assigned to unit A, and ``chair`` chairs the
     council. ``review`` is unit A's appraisal."""
 
-    def __init__(self, personas: Any, frameworks: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        personas: Any,
+        frameworks: dict[str, Any],
+        before_appraisal: Any = None,
+        **kwargs: Any,
+    ) -> None:
         from dti.accounts.actions import grant_role
         from dti.accounts.models import User
         from dti.appraisal import actions as appraisal_actions
@@ -114,6 +120,8 @@ class AppraisalCase(AssessmentCase):
         self.save("officer_a", "1.3", {"numerator": 4, "denominator": 4}, note="4/4 hồ sơ")
         actor, access = self.who("leader_a")
         actions.submit_assessment(actor, access, self.assessment)
+        if before_appraisal is not None:
+            before_appraisal(self)
         self.period = period_actions.move_period(self.admin, self.period, "appraisal")
         self.assessment.refresh_from_db()
         self.assign()
@@ -174,3 +182,24 @@ class AppraisalCase(AssessmentCase):
     def finalise(self, who: str = "chair") -> Any:
         actor, access = self.who(who)
         return self._actions().finalise(actor, access, self.review)
+
+    def submit_unit_b(self, answers: dict[str, dict[str, Any]]) -> Any:
+        """Unit B (same group) answers ``answers`` and its leader submits; call it from
+        ``before_appraisal``. Returns unit B's assessment."""
+        from dti.accounts.actions import grant_role
+        from dti.accounts.models import User
+
+        leader = User.objects.create_user(
+            username="leader_b", password="mật-khẩu-thử-nghiệm", full_name="Leader B"
+        )
+        grant_role(self.admin, leader, Role.Kind.LEADER, unit=self.personas.unit_b)
+        self.personas.users["leader_b"] = leader
+        assessment = Assessment.objects.create(
+            period=self.period, unit=self.personas.unit_b, group=self.group
+        )
+        actor, access = self.who("officer_b")
+        for code, inputs in answers.items():
+            actions.save_answer(actor, access, assessment, self.criterion(code), inputs, "", 0)
+        actor, access = self.who("leader_b")
+        actions.submit_assessment(actor, access, assessment)
+        return assessment

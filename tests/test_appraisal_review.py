@@ -28,6 +28,16 @@ from dti.periods.actions import PeriodError
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """The actions' messages, asserted in English (the msgids)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 TODAY = datetime.datetime(2024, 11, 4, 9, 0, tzinfo=datetime.UTC)
 
 

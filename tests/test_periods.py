@@ -332,7 +332,9 @@ def test_opening_needs_groups_with_units(personas: Any, builtin_frameworks: dict
     assert record.actor == personas.users["admin"]
 
 
-def test_moving_one_step_at_a_time(personas: Any, builtin_frameworks: dict[str, Any]) -> None:
+def test_moving_one_step_at_a_time(
+    personas: Any, builtin_frameworks: dict[str, Any], monkeypatch: Any
+) -> None:
     period = with_groups(new_period(), builtin_frameworks, personas)
     client = english(personas.client("admin"))
     audit = AuditCounter()
@@ -343,12 +345,24 @@ def test_moving_one_step_at_a_time(personas: Any, builtin_frameworks: dict[str, 
     assert period.status == Period.Status.DRAFT
     assert audit.new() == []
 
-    for status in Period.ORDER[1:]:
+    for status in Period.ORDER[1:-1]:
         response = move(client, period, status)
         period.refresh_from_db()
         assert period.status == status
         assert 'class="msg-success"' in response.content.decode()
-    assert AuditRecord.objects.filter(action="period.status").count() == len(Period.ORDER) - 1
+    assert AuditRecord.objects.filter(action="period.status").count() == len(Period.ORDER) - 2
+    # No unit was appraised: there is nothing to publish, and the period stays approved.
+    html = move(client, period, "published").content.decode()
+    assert "There are no results to publish" in html
+    period.refresh_from_db()
+    assert period.status == Period.Status.APPROVED
+    # With results, it is published, and the last step is the last.
+    from dti.results.models import UnitResult
+
+    monkeypatch.setattr(type(UnitResult.objects.none()), "exists", lambda self: True)
+    move(client, period, "published")
+    period.refresh_from_db()
+    assert period.status == Period.Status.PUBLISHED
     html = client.get(reverse("periods:detail", args=[period.pk])).content.decode()
     assert "The period is published" in html
     assert 'name="to_status"' not in html

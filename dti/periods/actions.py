@@ -178,6 +178,8 @@ def move_period(actor: Actor, period: Period, to_status: str, reason: str = "") 
                 _("The appraisal of these units is not finalised yet: %(names)s")
                 % {"names": ", ".join(waiting)}
             )
+    if to_status == Period.Status.PUBLISHED and not period.results.exists():
+        raise PeriodError(_("There are no results to publish: no unit's appraisal was finalised."))
     before = period.status
     period.status = to_status
     period.save(update_fields=["status"])
@@ -189,6 +191,11 @@ def move_period(actor: Actor, period: Period, to_status: str, reason: str = "") 
         after={"status": to_status},
         reason=reason,
     )
+    if to_status == Period.Status.APPROVED:
+        # The results are computed from the finalised appraisals, ranked and classified.
+        from dti.results.actions import compute_results
+
+        compute_results(actor, period)
     return period
 
 
