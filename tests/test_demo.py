@@ -11,6 +11,7 @@ from django.test import Client
 
 from dti.accounts.models import Role, User
 from dti.appraisal.models import Assignment, Review
+from dti.results.models import UnitResult
 from dti.audit.models import AuditRecord
 from dti.periods.models import Period
 from dti.units.models import Unit
@@ -29,12 +30,19 @@ def test_demo_loads_the_decision_units_and_is_idempotent() -> None:
     assert groups[2].framework.code == "bacninh-huyen" and groups[2].memberships.count() == 8
     assert {r.kind for r in Role.objects.all()} == set(Role.Kind.values)
     assert Role.objects.filter(kind=Role.Kind.APPRAISER, is_chair=True).count() == 1
-    # 2023: every unit submitted, the council is appraising, the checks have run
+    # 2023: every unit submitted, the checks ran, the council appraised, the results are out
     past = Period.objects.get(year=2023)
-    assert past.status == Period.Status.APPRAISAL
+    assert past.status == Period.Status.PUBLISHED
     reviews = Review.objects.filter(assessment__period=past)
     assert reviews.count() == 25
-    assert all(r.checked_at and r.self_total for r in reviews)
+    assert all(r.checked_at and r.self_total and r.is_final for r in reviews)
+    results = UnitResult.objects.filter(period=past)
+    assert results.count() == 25
+    assert sorted(results.filter(group__number=2).values_list("rank", flat=True)) == list(
+        range(1, 9)
+    )
+    assert all(r.band for r in results)
+    assert any(r.total < r.self_total for r in results)
     checks = {f["check"] for r in reviews for f in r.flags}
     assert {"full_marks_no_evidence", "document_outside_window"} <= checks
     assert Assignment.objects.filter(period=past, appraiser__username="thamdinh2").count() == 17

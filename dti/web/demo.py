@@ -1,7 +1,7 @@
 """The demo data of `dti demo`: the 25 Bắc Ninh units of Decision 1187/QĐ-UBND (Phụ lục I)
 in their two groups, their departments, a person for every role, a 2024 period open on the
-Bắc Ninh frameworks, and a 2023 period in appraisal where every unit submitted plausible
-figures. Loading it twice changes nothing."""
+Bắc Ninh frameworks, and a 2023 period where every unit submitted plausible figures, the council
+appraised them and the results are published. Loading it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -55,6 +55,14 @@ GROUP_2 = [
     "UBND Thành phố Từ Sơn",
     "UBND Thị xã Quế Võ",
     "UBND Thị xã Thuận Thành",
+]
+#: Classification of the demo's results, by share of the group's maximum.
+DEMO_BANDS = [
+    {"label": "Xuất sắc", "min": "90"},
+    {"label": "Tốt", "min": "75"},
+    {"label": "Khá", "min": "65"},
+    {"label": "Trung bình", "min": "50"},
+    {"label": "Kém", "min": "0"},
 ]
 DEPARTMENTS_1 = ["Văn phòng", "Thanh tra", "Phòng Kế hoạch – Tài chính"]
 DEPARTMENTS_2 = ["Văn phòng HĐND và UBND", "Phòng Văn hoá và Thông tin", "Phòng Nội vụ"]
@@ -252,10 +260,54 @@ def _period_2023(actor: Actor, units: dict[str, Unit]) -> None:
             assessment_actions.apply_workbook(signer, access, assessment, general, answers, during)
             _demo_documents(signer, access, assessment, during)
             assessment_actions.submit_assessment(signer, access, assessment, during)
-    period_actions.move_period(actor, period, Period.Status.APPRAISAL, reason="Dữ liệu mẫu")
+    period = period_actions.move_period(
+        actor, period, Period.Status.APPRAISAL, reason="Dữ liệu mẫu"
+    )
     second = User.objects.get(username="thamdinh2")
     for name in GROUP_1:
         assign_appraiser(actor, period, second, units[name])
+    _appraise_2023(actor, period)
+
+
+def _appraise_2023(actor: Actor, period: Period) -> None:
+    """The council's work on 2023: full marks without evidence are halved, with the reason; the
+    chair finalises every unit; the results are approved, classified and published."""
+    from dti.appraisal import actions as appraisal_actions
+    from dti.appraisal.access import appraising_for
+    from dti.appraisal.checks import flag_from_json
+    from dti.appraisal.models import Review
+    from dti.frameworks.models import Criterion
+    from dti.results.actions import set_bands
+
+    chair = User.objects.get(username="thamdinh1")
+    chair_access = Access(chair, list(Role.objects.filter(user=chair)))
+    chair_actor = Actor(chair, chair.username, "dti demo")
+    for review in Review.objects.filter(assessment__period=period).select_related(
+        "assessment__unit", "assessment__group__framework", "assessment__period"
+    ):
+        assessment = review.assessment
+        appraising = appraising_for(chair_access, assessment, review)
+        framework_id = assessment.group.framework_id
+        for data in review.flags:
+            flag = flag_from_json(data)
+            if flag.check != "full_marks_no_evidence":
+                continue
+            criterion = Criterion.objects.get(framework_id=framework_id, code=flag.criterion_code)
+            appraisal_actions.decide(
+                chair_actor,
+                appraising,
+                review,
+                criterion,
+                "scored",
+                points=str(criterion.effective_max / 2),
+                reason="Không có tài liệu kiểm chứng; chấm một nửa số điểm theo hướng dẫn.",
+            )
+        appraisal_actions.finalise(chair_actor, chair_access, review)
+    for status in (Period.Status.EXPLANATION, Period.Status.FINAL):
+        period = period_actions.move_period(actor, period, status, reason="Dữ liệu mẫu")
+    set_bands(actor, period, DEMO_BANDS)
+    period = period_actions.move_period(actor, period, Period.Status.APPROVED, reason="Dữ liệu mẫu")
+    period_actions.move_period(actor, period, Period.Status.PUBLISHED, reason="Dữ liệu mẫu")
 
 
 def _plausible(group: PeriodGroup, unit: Unit) -> tuple[dict[str, Any], dict[str, Any]]:
