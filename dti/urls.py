@@ -13,6 +13,8 @@ urlpatterns = [
     path("periods/", include("dti.periods.urls")),
     path("assessments/", include("dti.assessments.urls")),
     path("appraisal/", include("dti.appraisal.urls")),
+    path("results/", include("dti.results.urls")),
+    path("public/", include("dti.results.public_urls")),
     path("audit/", include("dti.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -97,6 +97,43 @@ class World:
             created_at=self.period.created_at,
         )
         assign_appraiser(actor, self.period, personas.users["appraiser"], personas.unit_b)
+        # 2023 is published, with unit A's result.
+        from dti.periods.models import Period
+        from dti.results.models import UnitResult
+
+        self.published = period_actions.create_period(
+            actor,
+            year=2023,
+            name="DTI 2023",
+            data_start=datetime.date(2022, 10, 1),
+            data_end=datetime.date(2023, 9, 30),
+            submission_deadline=datetime.date(2023, 10, 10),
+        )
+        group = period_actions.set_group(
+            actor, self.published, 1, "Nhóm 1", self.framework, [personas.unit_a]
+        )
+        Period.objects.filter(pk=self.published.pk).update(status=Period.Status.PUBLISHED)
+        UnitResult.objects.create(
+            period=self.published,
+            group=group,
+            unit=personas.unit_a,
+            assessment=Assessment.objects.create(
+                period=self.published, unit=personas.unit_a, group=group, status="submitted"
+            ),
+            total=700,
+            maximum=1000,
+            dti="0.7000",
+            self_total=720,
+            rank=1,
+            group_size=1,
+            band="Khá",
+            pillars=[
+                {"code": "1", "title": "Nhận thức số", "score": "70", "max": "100", "rank": 1}
+            ],
+            scores={"1": "70", "1.1": "20"},
+            self_scores={"1": "70", "1.1": "20"},
+        )
+        self.older, self.newer = self.framework, huyen
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -120,6 +157,7 @@ NOT_FOUND = {**everyone(404), "anonymous": 302}
 #: the upload page is for those who may change something now: staff with nothing assigned may not
 UNIT_A_EDITORS = {**UNIT_A, "admin": 403, "staff_a": 403}
 
+PUBLISHED: Kwargs = lambda w: {"period_id": w.published.pk}
 REVIEW_B: Kwargs = lambda w: {"assessment_id": w.assessment_b.pk}
 #: the appraisal workspace: the council (appraisers, the chair) and the administrator who follows it
 APPRAISERS = {**everyone(403), "admin": 200, "appraiser": 200, "anonymous": 302}
@@ -219,6 +257,30 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "appraisal:answer": (ANSWER, POST_ONLY),
     "appraisal:send_answers": (ASSESSMENT, POST_ONLY),
     "appraisal:results": (ASSESSMENT, UNIT_A),
+    "results:period": (PUBLISHED, ADMIN_ONLY),
+    "results:bands": (PUBLISHED, POST_ONLY),
+    "results:publish": (PUBLISHED, POST_ONLY),
+    "results:mappings": (NONE, ADMIN_ONLY),
+    "results:mapping": (
+        lambda w: {"older_id": w.older.pk, "newer_id": w.newer.pk},
+        ADMIN_ONLY,
+    ),
+    "results:workbook": (PUBLISHED, ADMIN_ONLY),
+    "results:annex": (PUBLISHED, ADMIN_ONLY),
+    "results:unit": (
+        lambda w: {"unit_id": w.personas.unit_a.pk, "period_id": w.published.pk},
+        UNIT_A,
+    ),
+    "public:index": (NONE, PUBLIC),
+    "public:period": (PUBLISHED, PUBLIC),
+    "public:unit": (
+        lambda w: {"period_id": w.published.pk, "unit_id": w.personas.unit_a.pk},
+        PUBLIC,
+    ),
+    "public:csv": (PUBLISHED, PUBLIC),
+    "public:json": (PUBLISHED, PUBLIC),
+    "public:workbook": (PUBLISHED, PUBLIC),
+    "public:annex": (PUBLISHED, PUBLIC),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }
