@@ -94,13 +94,13 @@ def test_a_unit_outside_the_period_is_refused(case: AssessmentCase) -> None:
 
 
 def test_an_unknown_pillar_is_refused(case: AssessmentCase) -> None:
-    with pytest.raises(AppraisalError, match=r"no pillar 1\.1, 9"):
+    with pytest.raises(AppraisalError, match=r"no pillar or criterion 9\.9, 99"):
         actions.assign_appraiser(
             case.admin,
             case.period,
             case.personas.users["appraiser"],
             case.personas.unit_a,
-            ["9", "1.1"],
+            ["99", "1.1", "9.9"],
         )
     assert not Assignment.objects.exists()
 
@@ -207,7 +207,7 @@ def test_assign_screen_shows_refusals(case: AssessmentCase) -> None:
         },
     )
     assert response.status_code == 200
-    assert "no pillar 99" in response.content.decode()
+    assert "no pillar or criterion 99" in response.content.decode()
     assert not Assignment.objects.exists()
 
 

@@ -270,3 +270,31 @@ def test_last_year_means_the_appraised_scores_once_final(
     assert previous_scores(this.assessment)["1.1"] == Decimal("20.00")  # not final yet
     last.finalise()
     assert previous_scores(this.assessment)["1.1"] == Decimal("5.00")
+
+
+def test_an_appraiser_assigned_single_criteria_decides_only_those(case: AppraisalCase) -> None:
+    with pytest.raises(AppraisalError, match=r"no pillar or criterion 9\.9"):
+        case.assign(pillars=["9.9"])
+    case.assign(pillars=["1.3", "2"])
+    with pytest.raises(AppraisalError):
+        case.decide("1.1", "accepted")
+    case.decide("1.3", "accepted")
+    case.decide("2.1", "accepted")  # under pillar 2
+
+
+def test_assigning_by_form_takes_pillars_and_criteria(case: AppraisalCase) -> None:
+    from dti.appraisal.models import Assignment
+
+    client = case.client("admin")
+    response = client.post(
+        f"/appraisal/{case.period.pk}/assignments/",
+        {
+            "appraiser": case.personas.users["appraiser"].pk,
+            "unit": case.personas.unit_a.pk,
+            "pillars-1": ["2"],
+            "criteria-1": "1.3; 4.1",
+        },
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(appraiser__username="appraiser")
+    assert assignment.pillars == ["1.3", "2", "4.1"]

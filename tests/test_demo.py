@@ -11,9 +11,9 @@ from django.test import Client
 
 from dti.accounts.models import Role, User
 from dti.appraisal.models import Assignment, Review
-from dti.results.models import UnitResult
 from dti.audit.models import AuditRecord
 from dti.periods.models import Period
+from dti.results.models import UnitResult
 from dti.units.models import Unit
 from dti.web.demo import DEMO_PASSWORD
 

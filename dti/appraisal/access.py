@@ -36,19 +36,38 @@ def pillars_by_code(assessment: Assessment) -> dict[str, str]:
     return {node.code: root.code for root in framework.criteria for node in root.walk()}
 
 
+def lineage_by_code(assessment: Assessment) -> dict[str, tuple[str, ...]]:
+    """Each criterion code → itself and its ancestors' codes, up to its pillar."""
+    lineage: dict[str, tuple[str, ...]] = {}
+
+    def walk(node: object, above: tuple[str, ...]) -> None:
+        code = node.code  # type: ignore[attr-defined]
+        lineage[code] = (code, *above)
+        for child in node.children:  # type: ignore[attr-defined]
+            walk(child, lineage[code])
+
+    for root in to_scoring(assessment.group.framework).criteria:
+        walk(root, ())
+    return lineage
+
+
 @dataclass(frozen=True)
 class Appraising:
     """What one person may do on one unit's appraisal right now, and if nothing, why."""
 
     read: bool
     decide: bool
-    #: pillar codes the person decides on; empty with ``decide`` means every pillar
+    #: codes of the pillars (or single criteria) the person decides on; empty with ``decide``
+    #: means the whole framework
     pillars: frozenset[str]
     chair: bool
     reason: str = ""
 
-    def may_decide(self, pillar: str) -> bool:
-        return self.decide and (not self.pillars or pillar in self.pillars)
+    def may_decide(self, lineage: str | tuple[str, ...]) -> bool:
+        """May the person decide on a criterion, given its code and its ancestors' codes (or
+        just its pillar's code)? Assigned a pillar, they decide everything under it."""
+        codes = (lineage,) if isinstance(lineage, str) else lineage
+        return self.decide and (not self.pillars or any(c in self.pillars for c in codes))
 
 
 def appraising_for(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dti.accounts.access import Access
 from dti.accounts.models import Role, User
-from dti.appraisal.access import ASKING, WORKING, Appraising, open_round, pillars_by_code
+from dti.appraisal.access import ASKING, WORKING, Appraising, lineage_by_code, open_round
 from dti.appraisal.checks import flag_to_json, run_checks, validate_settings
 from dti.appraisal.compare import appraised_result, compare
 from dti.appraisal.models import Assignment, CheckSettings, Decision, Message, Review, Round
@@ -58,6 +58,15 @@ def pillar_codes(framework_id: int) -> list[str]:
     )
 
 
+def criterion_codes(framework_id: int) -> list[str]:
+    """Every criterion code of a framework, in framework order."""
+    return list(
+        Criterion.objects.filter(framework_id=framework_id)
+        .order_by("position")
+        .values_list("code", flat=True)
+    )
+
+
 def _assignment_state(assignment: Assignment) -> dict[str, Any]:
     return {
         "appraiser": assignment.appraiser.get_username(),
@@ -70,10 +79,11 @@ def _assignment_state(assignment: Assignment) -> dict[str, Any]:
 def assign_appraiser(
     actor: Actor, period: Period, appraiser: User, unit: Unit, pillars: Iterable[str] = ()
 ) -> Assignment:
-    """Assign an appraiser to a unit of the period, for the whole framework or some pillars.
+    """Assign an appraiser to a unit of the period, for the whole framework, some pillars, or
+    single criteria (a sectoral appraiser checks their own field across all units).
 
-    Assigning again changes the pillars. The appraiser must hold the appraiser role and the unit
-    must be in one of the period's groups; the pillars are codes of that group's framework.
+    Assigning again changes the codes. The appraiser must hold the appraiser role and the unit
+    must be in one of the period's groups; the codes are those of that group's framework.
     """
     if period.status in CLOSED:
         raise AppraisalError(_("The period is approved: its assignments can no longer change."))
@@ -91,15 +101,16 @@ def assign_appraiser(
             _("%(unit)s is not assessed in %(period)s.") % {"unit": unit.name, "period": period}
         )
     known = pillar_codes(membership.group.framework_id)
+    every = criterion_codes(membership.group.framework_id)
     wanted = set(pillars)
-    unknown = sorted(wanted - set(known))
+    unknown = sorted(wanted - set(every))
     if unknown:
         raise AppraisalError(
-            _("The framework of %(unit)s has no pillar %(codes)s.")
+            _("The framework of %(unit)s has no pillar or criterion %(codes)s.")
             % {"unit": unit.name, "codes": ", ".join(unknown)}
         )
     # Every pillar is the whole framework, which also covers pillars added later: store it so.
-    chosen = [] if wanted == set(known) else [code for code in known if code in wanted]
+    chosen = [] if set(known) <= wanted else [code for code in every if code in wanted]
     assignment = (
         Assignment.objects.select_for_update()
         .filter(period=period, appraiser=appraiser, unit=unit)
@@ -208,8 +219,8 @@ def _leaf(review: Review, criterion: Criterion) -> Any:
 
 def _may_decide_on(appraising: Appraising, review: Review, criterion: Criterion) -> None:
     _require(appraising.decide, appraising.reason)
-    pillar = pillars_by_code(review.assessment).get(criterion.code, "")
-    if not appraising.may_decide(pillar):
+    lineage = lineage_by_code(review.assessment).get(criterion.code, (criterion.code,))
+    if not appraising.may_decide(lineage):
         raise AppraisalError(
             _("You appraise pillars %(pillars)s of this unit, not criterion %(code)s.")
             % {"pillars": ", ".join(sorted(appraising.pillars)), "code": criterion.code}

@@ -19,7 +19,8 @@ def appraisers() -> Any:
 
 class AssignForm(forms.Form):
     """An appraiser, a unit of the period, and optionally pillars of the unit's group's framework
-    (checkboxes named ``pillars-<group number>``, since each group has its own framework)."""
+    (checkboxes named ``pillars-<group number>``, since each group has its own framework) or
+    single criteria (codes written in ``criteria-<group number>``)."""
 
     appraiser = forms.ModelChoiceField(
         queryset=User.objects.none(), label=gettext_lazy("Appraiser")
@@ -40,7 +41,11 @@ class AssignForm(forms.Form):
         if membership is not None:
             cleaned["unit"] = membership.unit
             field = f"pillars-{membership.group.number}"
-            cleaned["pillars"] = self.data.getlist(field) if hasattr(self.data, "getlist") else []
+            codes = self.data.getlist(field) if hasattr(self.data, "getlist") else []
+            # Single criteria too, written as codes: "1.2, 3.4"
+            written = str(self.data.get(f"criteria-{membership.group.number}", ""))
+            codes += [c.strip() for c in written.replace(";", ",").split(",") if c.strip()]
+            cleaned["pillars"] = codes
         return cleaned
 
 

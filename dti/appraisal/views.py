@@ -67,14 +67,15 @@ def assignments(request: HttpRequest, period_id: int) -> HttpResponse:
     else:
         form = AssignForm(groups=groups)
 
-    # Pillar titles of every group's framework, in one query.
+    # Criterion titles of every group's framework, in one query; the pillars among them.
     titles: dict[int, dict[str, str]] = defaultdict(dict)
     pillars: dict[int, list[Criterion]] = defaultdict(list)
     for criterion in Criterion.objects.filter(
-        framework_id__in={g.framework_id for g in groups}, parent__isnull=True
+        framework_id__in={g.framework_id for g in groups}
     ).order_by("position"):
         titles[criterion.framework_id][criterion.code] = criterion.title
-        pillars[criterion.framework_id].append(criterion)
+        if criterion.parent_id is None:
+            pillars[criterion.framework_id].append(criterion)
     by_unit: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for assignment in Assignment.objects.filter(period=period).select_related("appraiser"):
         by_unit[assignment.unit_id].append({"assignment": assignment})

@@ -509,11 +509,10 @@ def _criterion_rows(
     counts: Counter[str] = Counter()
     rows: list[dict[str, Any]] = []
     stack: list[dict[str, Any]] = []
-    pillar = ""
+    path: list[str] = []
     for line in comparison.lines:
         criterion = by_code[line.code]
-        if line.depth == 0:
-            pillar = line.code
+        path = [*path[: line.depth], line.code]
         while stack and stack[-1]["line"].depth >= line.depth:
             stack.pop()
         if not line.is_leaf:
@@ -534,7 +533,7 @@ def _criterion_rows(
             evidence_of.get(criterion.pk, []),
             thread_of.get(criterion.pk, []),
             flags_of.get(line.code, []),
-            appraising.may_decide(pillar),
+            appraising.may_decide(tuple(reversed(path))),
             asking,
             general,
             labels,
