@@ -44,7 +44,11 @@ def test_demo_loads_the_decision_units_and_is_idempotent() -> None:
     assert all(r.band for r in results)
     assert any(r.total < r.self_total for r in results)
     checks = {f["check"] for r in reviews for f in r.flags}
-    assert {"full_marks_no_evidence", "document_outside_window"} <= checks
+    assert {"full_marks_no_evidence", "document_outside_window", "change_from_last_year"} <= checks
+    # 2022 too, a little lower: the trends go up
+    earlier = UnitResult.objects.filter(period__year=2022, period__status=Period.Status.PUBLISHED)
+    assert earlier.count() == 25
+    assert sum(r.total for r in earlier) < sum(r.total for r in results)
     assert Assignment.objects.filter(period=past, appraiser__username="thamdinh2").count() == 17
     counts = (User.objects.count(), Role.objects.count(), AuditRecord.objects.count())
     call_command("demo", stdout=StringIO())

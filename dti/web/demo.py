@@ -1,7 +1,7 @@
 """The demo data of `dti demo`: the 25 Bắc Ninh units of Decision 1187/QĐ-UBND (Phụ lục I)
 in their two groups, their departments, a person for every role, a 2024 period open on the
-Bắc Ninh frameworks, and a 2023 period where every unit submitted plausible figures, the council
-appraised them and the results are published. Loading it twice changes nothing."""
+Bắc Ninh frameworks, and the 2022 and 2023 periods where every unit submitted plausible figures,
+the council appraised them and the results are published. Loading it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -209,33 +209,38 @@ def load_demo(actor: Actor) -> dict[str, int]:
         )
         period_actions.move_period(actor, period, Period.Status.OPEN, reason="Dữ liệu mẫu")
         created["periods"] += 1
-    if not Period.objects.filter(year=2023).exists():
-        _period_2023(actor, units)
-        created["periods"] += 1
+    for year in PAST_YEARS:
+        if not Period.objects.filter(year=year).exists():
+            _past_period(actor, units, year)
+            created["periods"] += 1
     return created
 
 
-# ------------------------------------------------------------ 2023: submitted, in appraisal
+# ------------------------------------------------------------ 2022 and 2023: published
+
+#: Earlier years of the demo, each submitted, appraised and published; units did a little better
+#: each year, so the trends go up.
+PAST_YEARS = (2022, 2023)
 
 
-def _period_2023(actor: Actor, units: dict[str, Unit]) -> None:
-    """The 2023 period: every unit submitted on time; the council is appraising. thamdinh2
-    appraises group 1, the chair (thamdinh1) sees every unit."""
+def _past_period(actor: Actor, units: dict[str, Unit], year: int) -> None:
+    """An earlier period: every unit submitted on time; thamdinh2 appraised group 1, the chair
+    (thamdinh1) every unit; the results are published."""
     from dti.appraisal.actions import assign_appraiser
     from dti.assessments import actions as assessment_actions
     from dti.assessments.models import Assessment
 
     period = period_actions.create_period(
         actor,
-        year=2023,
-        name="Đánh giá chỉ số DTI năm 2023",
-        data_start=datetime.date(2022, 10, 1),
-        data_end=datetime.date(2023, 9, 30),
-        submission_deadline=datetime.date(2023, 10, 10),
-        appraisal_deadline=datetime.date(2023, 10, 25),
-        explanation_deadline=datetime.date(2023, 11, 5),
-        final_deadline=datetime.date(2023, 11, 15),
-        publication_date=datetime.date(2023, 11, 30),
+        year=year,
+        name=f"Đánh giá chỉ số DTI năm {year}",
+        data_start=datetime.date(year - 1, 10, 1),
+        data_end=datetime.date(year, 9, 30),
+        submission_deadline=datetime.date(year, 10, 10),
+        appraisal_deadline=datetime.date(year, 10, 25),
+        explanation_deadline=datetime.date(year, 11, 5),
+        final_deadline=datetime.date(year, 11, 15),
+        publication_date=datetime.date(year, 11, 30),
     )
     so = Framework.objects.filter(code="bacninh-so").order_by("-version").first()
     huyen = Framework.objects.filter(code="bacninh-huyen").order_by("-version").first()
@@ -254,7 +259,7 @@ def _period_2023(actor: Actor, units: dict[str, Unit]) -> None:
         ),
     ]
     period = period_actions.move_period(actor, period, Period.Status.OPEN, reason="Dữ liệu mẫu")
-    during = datetime.datetime(2023, 10, 5, 9, 0, tzinfo=datetime.UTC)
+    during = datetime.datetime(year, 10, 5, 9, 0, tzinfo=datetime.UTC)
     for group in groups:
         for name in GROUP_1 if group.number == 1 else GROUP_2:
             unit = units[name]
@@ -265,9 +270,9 @@ def _period_2023(actor: Actor, units: dict[str, Unit]) -> None:
             # The unit's own leader fills in and submits, as the audit trail will say.
             access = Access(leader.user, [leader])
             signer = Actor(leader.user, leader.user.username, "dti demo")
-            general, answers = _plausible(group, unit)
+            general, answers = _plausible(group, unit, year)
             assessment_actions.apply_workbook(signer, access, assessment, general, answers, during)
-            _demo_documents(signer, access, assessment, during)
+            _demo_documents(signer, access, assessment, during, year)
             assessment_actions.submit_assessment(signer, access, assessment, during)
     period = period_actions.move_period(
         actor, period, Period.Status.APPRAISAL, reason="Dữ liệu mẫu"
@@ -275,11 +280,11 @@ def _period_2023(actor: Actor, units: dict[str, Unit]) -> None:
     second = User.objects.get(username="thamdinh2")
     for name in GROUP_1:
         assign_appraiser(actor, period, second, units[name])
-    _appraise_2023(actor, period)
+    _appraise(actor, period)
 
 
-def _appraise_2023(actor: Actor, period: Period) -> None:
-    """The council's work on 2023: full marks without evidence are halved, with the reason; the
+def _appraise(actor: Actor, period: Period) -> None:
+    """The council's work: full marks without evidence are halved, with the reason; the
     chair finalises every unit; the results are approved, classified and published."""
     from dti.appraisal import actions as appraisal_actions
     from dti.appraisal.access import appraising_for
@@ -319,9 +324,11 @@ def _appraise_2023(actor: Actor, period: Period) -> None:
     period_actions.move_period(actor, period, Period.Status.PUBLISHED, reason="Dữ liệu mẫu")
 
 
-def _plausible(group: PeriodGroup, unit: Unit) -> tuple[dict[str, Any], dict[str, Any]]:
+def _plausible(
+    group: PeriodGroup, unit: Unit, year: int = 2023
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """General information and figures a unit of its kind could have reported (the same every
-    time for the same unit)."""
+    time for the same unit). The year before, a few answers were a little worse."""
     from dti.frameworks.store import to_scoring
 
     rng = random.Random(unit.code)  # noqa: S311 - demo figures, not secrets
@@ -338,15 +345,32 @@ def _plausible(group: PeriodGroup, unit: Unit) -> tuple[dict[str, Any], dict[str
     }
     general = {k: v for k, v in general.items() if k in framework.fields}
     answers: dict[str, Any] = {}
+    worse = random.Random(f"{unit.code}-{year}")  # noqa: S311 - demo figures
     for leaf in framework.leaves:
         inputs = _plausible_inputs(leaf.rule, leaf.effective_max, general, rng)
+        if inputs and year < 2023 and worse.random() < 0.12:
+            inputs = _a_little_worse(inputs)
         if inputs:
             answers[leaf.code] = {"inputs": inputs, "note": ""}
     return general, answers
 
 
+def _a_little_worse(inputs: dict[str, Any]) -> dict[str, Any]:
+    worse = dict(inputs)
+    if "yes" in worse:
+        worse["yes"] = False
+    if "numerator" in worse:
+        worse["numerator"] = int(worse["numerator"] * 0.8)
+    if "count" in worse:
+        worse["count"] = max(0, int(worse["count"]) - 1)
+    return worse
+
+
 def _plausible_inputs(
-    rule: Rule | None, maximum: Decimal, general: dict[str, Any], rng: random.Random
+    rule: Rule | None,
+    maximum: Decimal,
+    general: dict[str, Any],
+    rng: random.Random,
 ) -> dict[str, Any]:
     if rule is None:
         return {}
@@ -374,7 +398,9 @@ def _plausible_inputs(
     return {}
 
 
-def _demo_documents(actor: Actor, access: Access, assessment: Any, now: datetime.datetime) -> None:
+def _demo_documents(
+    actor: Actor, access: Access, assessment: Any, now: datetime.datetime, year: int
+) -> None:
     """The unit's report, supporting most criteria (not all: a check flags full marks without
     evidence), and two document references, one dated before the data window (flagged too)."""
     from dti.assessments import actions as assessment_actions
@@ -394,9 +420,9 @@ def _demo_documents(actor: Actor, access: Access, assessment: Any, now: datetime
         Evidence(
             kind=Evidence.Kind.DOCUMENT,
             doc_number=f"{rng.randint(100, 400)}/BC-{assessment.unit.code.upper()[:12]}",
-            doc_date=datetime.date(2023, 9, 25),
+            doc_date=datetime.date(year, 9, 25),
             doc_issuer=assessment.unit.name,
-            summary="Báo cáo kết quả thực hiện chuyển đổi số năm 2023",
+            summary=f"Báo cáo kết quả thực hiện chuyển đổi số năm {year}",
         ),
         [c for c in every if rng.random() < 0.93],
         now,
@@ -404,7 +430,10 @@ def _demo_documents(actor: Actor, access: Access, assessment: Any, now: datetime
     leaves = every[:2]
     for criterion, (number, day) in zip(
         leaves,
-        [("125/KH-UBND", datetime.date(2023, 2, 15)), ("58/QĐ-UBND", datetime.date(2022, 3, 1))],
+        [
+            ("125/KH-UBND", datetime.date(year, 2, 15)),
+            ("58/QĐ-UBND", datetime.date(year - 1, 3, 1)),
+        ],
         strict=False,
     ):
         assessment_actions.add_evidence(
@@ -416,7 +445,7 @@ def _demo_documents(actor: Actor, access: Access, assessment: Any, now: datetime
                 doc_number=number,
                 doc_date=day,
                 doc_issuer=assessment.unit.name,
-                summary="Kế hoạch chuyển đổi số năm 2023",
+                summary=f"Kế hoạch chuyển đổi số năm {year}",
             ),
             [criterion],
             now,
