@@ -203,3 +203,35 @@ class AppraisalCase(AssessmentCase):
         actor, access = self.who("leader_b")
         actions.submit_assessment(actor, access, assessment)
         return assessment
+
+
+#: Bands of the results tests, in percent of the maximum (1000): 30 points and more, 20, 0.
+BANDS = [
+    {"label": "Xuất sắc", "min": "3"},
+    {"label": "Khá", "min": "2"},
+    {"label": "Kém", "min": "0"},
+]
+
+
+def results_case(personas: Any, frameworks: dict[str, Any], approve: bool = False) -> AppraisalCase:
+    """Hand-computed results: unit A (Sở Tư pháp) 1.1 yes (20), 1.2 no, 1.3 4/4 (10) corrected
+    by the council to 1/4 (2,5): 22,5; unit B (Sở Y tế) 1.1 and 2.1 yes: 40. Both finalised, the
+    period in its final step with ``BANDS``; approved (results computed) when ``approve``."""
+    from dti.appraisal import actions as appraisal_actions
+    from dti.appraisal.models import Review
+    from dti.results.actions import set_bands
+
+    def unit_b(case: AppraisalCase) -> None:
+        case.assessment_b = case.submit_unit_b({"1.1": {"yes": True}, "2.1": {"yes": True}})
+
+    case = AppraisalCase(personas, frameworks, before_appraisal=unit_b)
+    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1/4")
+    case.finalise()
+    actor, access = case.who("chair")
+    appraisal_actions.finalise(actor, access, Review.objects.get(assessment=case.assessment_b))
+    for status in ("explanation", "final"):
+        case.period = period_actions.move_period(case.admin, case.period, status)
+    set_bands(case.admin, case.period, BANDS)
+    if approve:
+        case.period = period_actions.move_period(case.admin, case.period, "approved")
+    return case

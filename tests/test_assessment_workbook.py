@@ -638,7 +638,7 @@ def test_wrong_methods_are_refused(case: Case, view: str, methods: tuple[str, ..
 # ---------------------------------------------------------------- every built-in framework
 
 
-def _inputs_for(node: Any, index: int) -> dict[str, Any]:
+def inputs_for(node: Any, index: int) -> dict[str, Any]:
     """Valid figures for a leaf of any rule, varied a little by ``index``."""
     rule = node.rule
     if node.na_allowed and index % 3 == 0:
@@ -685,9 +685,7 @@ def test_a_form_uploaded_unchanged_changes_nothing(
         actions.save_general_info(actor, access, case.assessment, general, 0)
     leaves = [node for node in framework.walk() if node.is_leaf and node.rule is not None]
     for index, node in enumerate(leaves):
-        case.save(
-            node.code, _inputs_for(node, index), note=f"-ghi chú {index}" if index % 2 else ""
-        )
+        case.save(node.code, inputs_for(node, index), note=f"-ghi chú {index}" if index % 2 else "")
     before = case.state()
     book = case.download()
     sheet = book["Số liệu"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import AppraisalCase
+from helpers import BANDS, AppraisalCase, results_case
 
 from dti.appraisal.models import Review
 from dti.assessments.models import Assessment
@@ -34,31 +34,13 @@ def english() -> Any:
 
 
 D = Decimal
-BANDS = [
-    {"label": "Xuất sắc", "min": "3"},
-    {"label": "Khá", "min": "2"},
-    {"label": "Kém", "min": "0"},
-]
-
-
-def _unit_b(case: AppraisalCase) -> None:
-    case.assessment_b = case.submit_unit_b({"1.1": {"yes": True}, "2.1": {"yes": True}})
 
 
 @pytest.fixture
 def case(personas: Any, builtin_frameworks: dict[str, Any]) -> AppraisalCase:
     """Unit A: 1.1 yes (20), 1.2 no, 1.3 4/4 (10), corrected by the council to 1/4 (2,5):
     22,5. Unit B: 1.1 and 2.1 yes: 40. Both finalised; the period in its final step."""
-    case = AppraisalCase(personas, builtin_frameworks, before_appraisal=_unit_b)
-    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1/4")
-    case.finalise()
-    actor, access = case.who("chair")
-    from dti.appraisal import actions as appraisal_actions
-
-    appraisal_actions.finalise(actor, access, Review.objects.get(assessment=case.assessment_b))
-    for status in ("explanation", "final"):
-        case.period = period_actions.move_period(case.admin, case.period, status)
-    actions.set_bands(case.admin, case.period, BANDS)
+    case = results_case(personas, builtin_frameworks, approve=False)
     return case
 
 

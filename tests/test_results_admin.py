@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from helpers import AppraisalCase
+from helpers import BANDS, AppraisalCase, results_case
 
 from dti.appraisal.models import Review
 from dti.audit.models import AuditRecord
@@ -29,30 +29,11 @@ from dti.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
-BANDS = [
-    {"label": "Xuất sắc", "min": "3"},
-    {"label": "Khá", "min": "2"},
-    {"label": "Kém", "min": "0"},
-]
-
-
-def _unit_b(case: AppraisalCase) -> None:
-    case.assessment_b = case.submit_unit_b({"1.1": {"yes": True}, "2.1": {"yes": True}})
-
 
 @pytest.fixture
 def case(personas: Any, builtin_frameworks: dict[str, Any]) -> AppraisalCase:
     """Both units appraised and finalised, the period in its final step, bands set."""
-    from dti.appraisal import actions as appraisal_actions
-
-    case = AppraisalCase(personas, builtin_frameworks, before_appraisal=_unit_b)
-    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1/4")
-    case.finalise()
-    actor, access = case.who("chair")
-    appraisal_actions.finalise(actor, access, Review.objects.get(assessment=case.assessment_b))
-    for status in ("explanation", "final"):
-        case.period = period_actions.move_period(case.admin, case.period, status)
-    actions.set_bands(case.admin, case.period, BANDS)
+    case = results_case(personas, builtin_frameworks, approve=False)
     return case
 
 

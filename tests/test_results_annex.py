@@ -10,14 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import AppraisalCase
+from helpers import AppraisalCase, results_case
 from pypdf import PdfReader
 
-from dti.appraisal.models import Review
 from dti.assessments.models import Assessment
 from dti.frameworks.store import to_scoring
 from dti.periods import actions as period_actions
-from dti.results import actions
 from dti.results.annex import annex_pdf
 from dti.results.models import ResultSettings, UnitResult
 from dti.units.models import Unit
@@ -25,32 +23,13 @@ from dti.units.models import Unit
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-BANDS = [
-    {"label": "Xuất sắc", "min": "3"},
-    {"label": "Khá", "min": "2"},
-    {"label": "Kém", "min": "0"},
-]
-
-
-def _unit_b(case: AppraisalCase) -> None:
-    case.assessment_b = case.submit_unit_b({"1.1": {"yes": True}, "2.1": {"yes": True}})
 
 
 @pytest.fixture
 def case(personas: Any, builtin_frameworks: dict[str, Any]) -> AppraisalCase:
     """As in test_results: unit A (Sở Tư pháp) 22,5 after the council's correction of 1.3,
     unit B (Sở Y tế) 40; both finalised, the period approved, so its results are computed."""
-    case = AppraisalCase(personas, builtin_frameworks, before_appraisal=_unit_b)
-    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1/4")
-    case.finalise()
-    actor, access = case.who("chair")
-    from dti.appraisal import actions as appraisal_actions
-
-    appraisal_actions.finalise(actor, access, Review.objects.get(assessment=case.assessment_b))
-    for status in ("explanation", "final"):
-        case.period = period_actions.move_period(case.admin, case.period, status)
-    actions.set_bands(case.admin, case.period, BANDS)
-    case.period = period_actions.move_period(case.admin, case.period, "approved")
+    case = results_case(personas, builtin_frameworks, approve=True)
     return case
 
 

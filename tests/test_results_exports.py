@@ -23,12 +23,11 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from helpers import AppraisalCase
+from helpers import AppraisalCase, results_case
 from openpyxl import load_workbook
 
-from dti.appraisal.models import Review
 from dti.periods import actions as period_actions
-from dti.results import actions, exports
+from dti.results import exports
 from dti.results.models import UnitResult
 from dti.results.views_export import content_disposition
 from dti.units.models import Unit
@@ -38,32 +37,13 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BANDS = [
-    {"label": "Xuất sắc", "min": "3"},
-    {"label": "Khá", "min": "2"},
-    {"label": "Kém", "min": "0"},
-]
 A, B = "Sở Tư pháp", "Sở Y tế"
-
-
-def _unit_b(case: AppraisalCase) -> None:
-    case.assessment_b = case.submit_unit_b({"1.1": {"yes": True}, "2.1": {"yes": True}})
 
 
 @pytest.fixture
 def case(personas: Any, builtin_frameworks: dict[str, Any]) -> AppraisalCase:
     """Both units appraised and finalised, bands set, the period approved: results computed."""
-    case = AppraisalCase(personas, builtin_frameworks, before_appraisal=_unit_b)
-    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1/4")
-    case.finalise()
-    from dti.appraisal import actions as appraisal_actions
-
-    actor, access = case.who("chair")
-    appraisal_actions.finalise(actor, access, Review.objects.get(assessment=case.assessment_b))
-    for status in ("explanation", "final"):
-        case.period = period_actions.move_period(case.admin, case.period, status)
-    actions.set_bands(case.admin, case.period, BANDS)
-    case.period = period_actions.move_period(case.admin, case.period, "approved")
+    case = results_case(personas, builtin_frameworks, approve=True)
     return case
 
 

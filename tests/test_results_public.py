@@ -12,45 +12,25 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from helpers import AppraisalCase
+from helpers import AppraisalCase, results_case
 
-from dti.appraisal import actions as appraisal_actions
-from dti.appraisal.models import Review
 from dti.assessments.models import Assessment
 from dti.audit.trail import Actor
 from dti.periods import actions as period_actions
 from dti.periods.models import Period
-from dti.results import actions
 from dti.results.models import UnitResult
 from dti.units.models import Unit
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-BANDS = [
-    {"label": "Xuất sắc", "min": "3"},
-    {"label": "Khá", "min": "2"},
-    {"label": "Kém", "min": "0"},
-]
-
-
-def _unit_b(case: AppraisalCase) -> None:
-    case.assessment_b = case.submit_unit_b({"1.1": {"yes": True}, "2.1": {"yes": True}})
 
 
 @pytest.fixture
 def case(personas: Any, builtin_frameworks: dict[str, Any]) -> AppraisalCase:
     """Unit A (Sở Tư pháp) 22,5: 1.1 yes (20), 1.3 corrected to 1/4 (2,5). Unit B (Sở Y tế) 40:
     1.1 and 2.1 yes. Both finalised; the 2024 period approved, so results exist, unpublished."""
-    case = AppraisalCase(personas, builtin_frameworks, before_appraisal=_unit_b)
-    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1/4")
-    case.finalise()
-    actor, access = case.who("chair")
-    appraisal_actions.finalise(actor, access, Review.objects.get(assessment=case.assessment_b))
-    for status in ("explanation", "final"):
-        case.period = period_actions.move_period(case.admin, case.period, status)
-    actions.set_bands(case.admin, case.period, BANDS)
-    case.period = period_actions.move_period(case.admin, case.period, "approved")
+    case = results_case(personas, builtin_frameworks, approve=True)
     assert UnitResult.objects.filter(period=case.period).count() == 2
     return case
 

@@ -36,7 +36,7 @@ from dti.assessments.access import editing_for, get_assessment_for_user
 from dti.assessments.models import Assessment, Evidence
 from dti.assessments.scoring import score_assessment
 from dti.assessments.views_evidence import document_reference
-from dti.assessments.views_form import _describe_inputs, _fixed_figures
+from dti.assessments.views_form import describe_inputs, fixed_figures
 from dti.audit.trail import Actor
 from dti.frameworks.models import Criterion
 from dti.scoring.numbers import format_points
@@ -102,12 +102,12 @@ def _figures(
 ) -> str:
     """The figures of a criterion in one line, with those the rule takes from the general
     information (a denominator, a target) as the assessment page shows them."""
-    text = _describe_inputs(criterion, inputs, "", lang)
+    text = describe_inputs(criterion, inputs, "", lang)
     names = {"denominator": _("Denominator"), "target": _("Target")}
     fixed = [
         _("%(figure)s: %(value)s (general information)")
         % {"figure": names.get(key, key), "value": format_points(total, lang)}
-        for key, (_keys, total) in _fixed_figures(criterion, inputs, general).items()
+        for key, (_keys, total) in fixed_figures(criterion, inputs, general).items()
         if total is not None
     ]
     if fixed and not inputs:

@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,8 +48,8 @@ from dti.appraisal.models import Assignment, Decision, Message, Review, Round
 from dti.assessments import uploads
 from dti.assessments.actions import Invalid
 from dti.assessments.models import Answer, Assessment, Evidence
-from dti.assessments.views_evidence import document_reference
-from dti.assessments.views_form import _inputs_for, _normalise
+from dti.assessments.views_evidence import document_reference, serve_file
+from dti.assessments.views_form import inputs_for, normalise
 from dti.audit.trail import Actor
 from dti.frameworks.models import Criterion
 from dti.frameworks.present import describe_rule, render_problem
@@ -466,7 +466,7 @@ def _describe(
     shown: list[dict[str, str]] = []
     if inputs.get("na"):
         shown.append({"label": _("Not applicable"), "value": "", "source": ""})
-    for field in _inputs_for(criterion, inputs, general, labels, lang):
+    for field in inputs_for(criterion, inputs, general, labels, lang):
         kind, value = field["kind"], field["value"]
         if kind == "yesno":
             text = _("Yes") if value is True else (_("No") if value is False else "")
@@ -599,7 +599,7 @@ def _leaf_row(
         if corrected and decision is not None
         else [],
         "decided_by": _name(decision.decided_by) if decision is not None else "",
-        "fields": _inputs_for(criterion, start, general, labels, lang) if may_decide else [],
+        "fields": inputs_for(criterion, start, general, labels, lang) if may_decide else [],
         "na": bool(start.get("na")),
         "evidence": [_piece(assessment, e) for e in evidence],
         "thread": thread,
@@ -707,7 +707,7 @@ def _corrected_inputs(request: HttpRequest, criterion: Criterion) -> dict[str, A
             figures[key] = raw
     if request.POST.get("inputs.na"):
         figures["na"] = True
-    return _normalise(figures)
+    return normalise(figures)
 
 
 def _say(request: HttpRequest, level: int, text: str, code: str = "") -> None:
@@ -878,24 +878,4 @@ def evidence_file(request: HttpRequest, assessment_id: int, evidence_id: int) ->
     """An evidence file of the unit, for its council: PDFs and images inline on request, so the
     review page can preview them in a frame of its own."""
     assessment, _review, _appraising = get_review_for_user(request, assessment_id)
-    evidence = get_object_or_404(
-        Evidence, pk=evidence_id, assessment_id=assessment.pk, kind=Evidence.Kind.FILE
-    )
-    if not evidence.file:
-        raise Http404
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    inline = (
-        request.GET.get("inline") == "1" and evidence.content_type in uploads.INLINE_CONTENT_TYPES
-    )
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=evidence.original_name or "file",
-        content_type=evidence.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return serve_file(request, assessment, evidence_id)

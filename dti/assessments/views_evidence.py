@@ -447,6 +447,12 @@ def _short(evidence: Evidence) -> str:
 def evidence_file(request: HttpRequest, assessment_id: int, evidence_id: int) -> FileResponse:
     """Download a file, for whoever may see the assessment; PDFs and images inline on request."""
     assessment = get_assessment_for_user(request, assessment_id)
+    return serve_file(request, assessment, evidence_id)
+
+
+def serve_file(request: HttpRequest, assessment: Assessment, evidence_id: int) -> FileResponse:
+    """Send an evidence file of ``assessment`` — whose access the caller has checked: PDFs and
+    images inline when asked (``?inline=1``), anything else as a download; never sniffed."""
     evidence = get_object_or_404(
         Evidence, pk=evidence_id, assessment_id=assessment.pk, kind=Evidence.Kind.FILE
     )

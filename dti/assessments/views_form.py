@@ -80,7 +80,7 @@ def _field_total(keys: list[str], general: Mapping[str, Any]) -> Decimal | None:
     return total
 
 
-def _fixed_figures(
+def fixed_figures(
     criterion: Criterion, inputs: Mapping[str, Any], general: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Figures a rule takes from the general information: a denominator, a count's target."""
@@ -95,7 +95,7 @@ def _fixed_figures(
     return fixed
 
 
-def _inputs_for(
+def inputs_for(
     criterion: Criterion,
     inputs: Mapping[str, Any],
     general: Mapping[str, Any],
@@ -105,7 +105,7 @@ def _inputs_for(
     """The inputs a criterion's rule needs, ready for the template."""
     rule, params = criterion.rule_type, criterion.rule_params or {}
     fields: list[dict[str, Any]] = []
-    fixed = _fixed_figures(criterion, inputs, general)
+    fixed = fixed_figures(criterion, inputs, general)
 
     def number(key: str, label: str, **extra: Any) -> None:
         fields.append(
@@ -192,7 +192,7 @@ def _inputs_for(
     return fields
 
 
-def _describe_inputs(criterion: Criterion, inputs: Mapping[str, Any], note: str, lang: str) -> str:
+def describe_inputs(criterion: Criterion, inputs: Mapping[str, Any], note: str, lang: str) -> str:
     """Someone's saved figures in one line, to show next to mine when we both saved."""
     parts = [_("Not applicable")] if inputs.get("na") else []
     names = {
@@ -413,7 +413,7 @@ def _rows(
                 version=answer.version if answer else 0,
                 note=answer.note if answer else "",
                 na=bool(inputs.get("na")),
-                inputs=_inputs_for(c, inputs, general, labels, lang),
+                inputs=inputs_for(c, inputs, general, labels, lang),
                 rule=describe_rule(c.rule_type, c.rule_params, lang, labels),
                 evidence=evidence_counts.get(c.pk, 0),
                 lead=assignment.lead[1] if assignment and assignment.lead else "",
@@ -510,7 +510,7 @@ def _bad_request(message: str, field: str = "") -> JsonResponse:
     return JsonResponse({"errors": [{"field": field, "message": message}]}, status=400)
 
 
-def _normalise(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def normalise(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Figures typed as text become numbers ("1.250" → 1250, "1,5" → "1.5"); what is not a
     number is passed on as typed, for the scoring package to refuse with its message."""
     clean: dict[str, Any] = {}
@@ -602,7 +602,7 @@ def save_answer(request: HttpRequest, assessment_id: int, criterion_id: int) -> 
             access_of(request),
             assessment,
             criterion,
-            _normalise(inputs),
+            normalise(inputs),
             note,
             version,
         )
@@ -629,7 +629,7 @@ def save_answer(request: HttpRequest, assessment_id: int, criterion_id: int) -> 
                     "updated_at": date_format(timezone.localtime(current.updated_at), "H:i d/m/Y")
                     if current.updated_at
                     else "",
-                    "summary": _describe_inputs(criterion, current.inputs, current.note, lang),
+                    "summary": describe_inputs(criterion, current.inputs, current.note, lang),
                 },
                 **scores,
             },
@@ -726,7 +726,7 @@ def _all_scores(assessment: Assessment) -> dict[str, Any]:
     general = assessment.general_info
     fixed: dict[str, dict[str, str]] = {}
     for criterion in Criterion.objects.filter(framework_id=assessment.group.framework_id):
-        figures = _fixed_figures(criterion, inputs_of.get(criterion.pk, {}), general)
+        figures = fixed_figures(criterion, inputs_of.get(criterion.pk, {}), general)
         if figures:
             fixed[criterion.code] = {
                 key: "" if total is None else format_points(total, lang)
