@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "dti.assessments",
     "dti.appraisal",
     "dti.results",
+    "dti.plans",
+    "dti.steering",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ urlpatterns = [
     path("appraisal/", include("dti.appraisal.urls")),
     path("results/", include("dti.results.urls")),
     path("public/", include("dti.results.public_urls")),
+    path("plans/", include("dti.plans.urls")),
+    path("steering/", include("dti.steering.urls")),
     path("audit/", include("dti.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

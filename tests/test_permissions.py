@@ -281,6 +281,10 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "public:json": (PUBLISHED, PUBLIC),
     "public:workbook": (PUBLISHED, PUBLIC),
     "public:annex": (PUBLISHED, PUBLIC),
+    "plans:whatif": (
+        lambda w: {"unit_id": w.personas.unit_a.pk, "period_id": w.published.pk},
+        UNIT_A,
+    ),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }
