@@ -189,7 +189,7 @@ def test_a_long_wide_group_repeats_its_header_and_splits_its_charts(
     data = annex_pdf(period, language="en")
     reader = PdfReader(io.BytesIO(data))
     pages = pdf_text(data)
-    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+    sizes = [(p.mediabox.width, p.mediabox.height) for p in reader.pages]  # page geometry
     table_pages = [n for n, text in enumerate(pages) if "Rank Unit Scores of the pillars" in text]
     # eight pillars do not fit a portrait page: the table is landscape, over several pages,
     # its two header rows repeated on each; the charts are portrait, as drawn for the screen
