@@ -193,6 +193,8 @@ def start_view(request: HttpRequest) -> HttpResponse:
         return redirect("periods:list")
     if access.is_appraiser:
         return redirect("appraisal:home")
+    if access.is_steering:
+        return redirect("steering:dashboard")
     units = sorted(access.unit_ids())
     if units:
         return redirect("units:home", unit_id=units[0])

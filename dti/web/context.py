@@ -19,6 +19,7 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         return {
             "is_admin": access.is_admin,
             "is_appraiser": access.is_appraiser,
+            "is_steering": access.is_steering,
             "units": list(units.values())[:3],
         }
 
