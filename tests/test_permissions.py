@@ -134,6 +134,51 @@ class World:
             self_scores={"1": "70", "1.1": "20"},
         )
         self.older, self.newer = self.framework, huyen
+        # The steering committee's 2023 plan: a target and a task led by member "bancd", and a
+        # quarterly report with a file. (No persona of the matrix sits on the committee.)
+        from decimal import Decimal
+
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from dti.accounts.actions import grant_role
+        from dti.accounts.models import Role, User
+        from dti.steering import actions as steering_actions
+        from dti.steering.models import ProgressReport
+
+        member = User.objects.create_user(username="bancd", password="x", full_name="Bancd")
+        grant_role(actor, member, Role.Kind.STEERING)
+        self.steering_plan = steering_actions.create_plan(actor, "Kế hoạch 2023", 2023)
+        self.target = steering_actions.create_target(
+            actor,
+            self.steering_plan,
+            code="1.a",
+            indicator="Tỷ lệ",
+            comparator="gte",
+            value=Decimal(80),
+            unit="%",
+            lead_member=member,
+        )
+        self.task = steering_actions.create_task(
+            actor,
+            self.steering_plan,
+            code="1",
+            title="Nhiệm vụ",
+            timing="yearly",
+            lead_member=member,
+        )
+        self.steering_report = ProgressReport.objects.create(
+            target=self.target,
+            year=2023,
+            quarter=1,
+            value=Decimal(70),
+            narrative="Q1",
+            reporter=member,
+            reported_at=timezone.now(),
+            evidence_name="bc.pdf",
+            evidence_type="application/pdf",
+        )
+        self.steering_report.evidence_file.save("bc.pdf", ContentFile(b"%PDF-1.4\n"))
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -157,6 +202,9 @@ NOT_FOUND = {**everyone(404), "anonymous": 302}
 #: the upload page is for those who may change something now: staff with nothing assigned may not
 UNIT_A_EDITORS = {**UNIT_A, "admin": 403, "staff_a": 403}
 
+STEERING_PLAN: Kwargs = lambda w: {"plan_id": w.steering_plan.pk}
+#: the committee's items: the administrator (and their lead member); nobody else may know them
+ADMIN_SEES = {**everyone(404), "admin": 200, "anonymous": 302}
 PUBLISHED: Kwargs = lambda w: {"period_id": w.published.pk}
 REVIEW_B: Kwargs = lambda w: {"assessment_id": w.assessment_b.pk}
 #: the appraisal workspace: the council (appraisers, the chair) and the administrator who follows it
@@ -285,6 +333,22 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
         lambda w: {"unit_id": w.personas.unit_a.pk, "period_id": w.published.pk},
         UNIT_A,
     ),
+    "steering:dashboard": (NONE, ADMIN_ONLY),
+    "steering:mine": (NONE, ADMIN_ONLY),
+    "steering:target": (lambda w: {"target_id": w.target.pk}, ADMIN_SEES),
+    "steering:task": (lambda w: {"task_id": w.task.pk}, ADMIN_SEES),
+    "steering:evidence": (lambda w: {"report_id": w.steering_report.pk}, ADMIN_SEES),
+    "steering:target_edit": (lambda w: {"target_id": w.target.pk}, ADMIN_ONLY),
+    "steering:task_edit": (lambda w: {"task_id": w.task.pk}, ADMIN_ONLY),
+    "steering:plan_create": (NONE, ADMIN_ONLY),
+    "steering:plan_edit": (STEERING_PLAN, ADMIN_ONLY),
+    "steering:target_create": (STEERING_PLAN, ADMIN_ONLY),
+    "steering:task_create": (STEERING_PLAN, ADMIN_ONLY),
+    "steering:workbook": (STEERING_PLAN, ADMIN_ONLY),
+    "steering:import": (STEERING_PLAN, ADMIN_ONLY),
+    "steering:import_preview": (NONE, IMPORT_STEP),
+    "steering:import_apply": (NONE, POST_ONLY),
+    "steering:import_cancel": (NONE, POST_ONLY),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }
