@@ -160,3 +160,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DTI_LOG_LEVEL", "WARNING")},
 }
+
+# Mail, for `dti remind --send`: an SMTP server when DTI_EMAIL_HOST is set, else the console.
+EMAIL_HOST = env_str("DTI_EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("DTI_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("DTI_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("DTI_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("DTI_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DTI_EMAIL_FROM", "dti@localhost")

@@ -213,6 +213,10 @@ def load_demo(actor: Actor) -> dict[str, int]:
         if not Period.objects.filter(year=year).exists():
             _past_period(actor, units, year)
             created["periods"] += 1
+    # The steering committee's 2023 plan, with its targets, tasks and quarterly reports.
+    from dti.steering.demo import load_demo_steering
+
+    load_demo_steering(actor)
     return created
 
 
