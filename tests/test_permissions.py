@@ -179,6 +179,14 @@ class World:
             evidence_type="application/pdf",
         )
         self.steering_report.evidence_file.save("bc.pdf", ContentFile(b"%PDF-1.4\n"))
+        # Unit A's improvement plan from its published 2023 result, with one action.
+        from dti.plans.actions import add_action, draft_plan
+
+        officer = Actor(personas.users["officer_a"], "officer_a")
+        self.plan = draft_plan(officer, personas.unit_a, Period.objects.get(pk=self.published.pk))
+        self.plan_action = add_action(
+            officer, self.plan, code="1.1", task="Kiện toàn", lead="Văn phòng", timing="Năm 2024"
+        )
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -202,6 +210,8 @@ NOT_FOUND = {**everyone(404), "anonymous": 302}
 #: the upload page is for those who may change something now: staff with nothing assigned may not
 UNIT_A_EDITORS = {**UNIT_A, "admin": 403, "staff_a": 403}
 
+PLAN: Kwargs = lambda w: {"unit_id": w.personas.unit_a.pk, "period_id": w.published.pk}
+PLAN_ACTION: Kwargs = lambda w: {**PLAN(w), "action_id": w.plan_action.pk}
 STEERING_PLAN: Kwargs = lambda w: {"plan_id": w.steering_plan.pk}
 #: the committee's items: the administrator (and their lead member); nobody else may know them
 ADMIN_SEES = {**everyone(404), "admin": 200, "anonymous": 302}
@@ -349,6 +359,16 @@ EXPECTED: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "steering:import_preview": (NONE, IMPORT_STEP),
     "steering:import_apply": (NONE, POST_ONLY),
     "steering:import_cancel": (NONE, POST_ONLY),
+    "plans:plan": (PLAN, UNIT_A),
+    "plans:docx": (PLAN, UNIT_A),
+    "plans:pdf": (PLAN, UNIT_A),
+    "plans:action_edit": (PLAN_ACTION, UNIT_A_EDITORS),
+    "plans:draft": (PLAN, POST_ONLY),
+    "plans:particulars": (PLAN, POST_ONLY),
+    "plans:action_add": (PLAN, POST_ONLY),
+    "plans:action_progress": (PLAN_ACTION, POST_ONLY),
+    "plans:action_move": (PLAN_ACTION, POST_ONLY),
+    "plans:action_remove": (PLAN_ACTION, POST_ONLY),
     "audit:list": (NONE, ADMIN_ONLY),
     "audit:export": (NONE, ADMIN_ONLY),
 }

@@ -217,6 +217,10 @@ def load_demo(actor: Actor) -> dict[str, int]:
     from dti.steering.demo import load_demo_steering
 
     load_demo_steering(actor)
+    # Sở Tư pháp's improvement plan from its latest published results.
+    from dti.plans.demo import load_demo_plan
+
+    load_demo_plan(actor)
     return created
 
 
