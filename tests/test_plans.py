@@ -189,9 +189,10 @@ def test_the_timings_plans_write_are_read_and_normalised(
     ],
 )
 def test_nonsense_is_refused_with_a_clear_message(text: str, message: str) -> None:
-    with translation.override("en"), pytest.raises(TimingError) as refused:
-        parse_timing(text)
-    assert message in str(refused.value.message)
+    with translation.override("en"):
+        with pytest.raises(TimingError) as refused:
+            parse_timing(text)
+        assert message in str(refused.value.message)
 
 
 def test_timings_sort_by_their_last_day_and_fall_due_after_it() -> None:
@@ -393,12 +394,13 @@ def test_no_plan_before_approval_nor_without_a_result(
     personas: Any, builtin_frameworks: dict[str, Any]
 ) -> None:
     case = results_case(personas, builtin_frameworks, approve=False)
-    with pytest.raises(actions.PlanError, match="approved"):
-        actions.draft_plan(actor(case), personas.unit_a, case.period)
-    case.period = period_actions.move_period(case.admin, case.period, "approved")
-    UnitResult.objects.filter(unit=personas.unit_a).delete()
-    with pytest.raises(actions.PlanError, match="no appraised result"):
-        actions.draft_plan(actor(case), personas.unit_a, case.period)
+    with translation.override("en"):  # the refusals, asserted in English
+        with pytest.raises(actions.PlanError, match="approved"):
+            actions.draft_plan(actor(case), personas.unit_a, case.period)
+        case.period = period_actions.move_period(case.admin, case.period, "approved")
+        UnitResult.objects.filter(unit=personas.unit_a).delete()
+        with pytest.raises(actions.PlanError, match="no appraised result"):
+            actions.draft_plan(actor(case), personas.unit_a, case.period)
     assert not Plan.objects.exists() and not records("plan.draft")
 
 
