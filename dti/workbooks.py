@@ -71,6 +71,15 @@ class Header:
     names: Mapping[str, str]
 
 
+def status_counts(rows: Iterable[Any]) -> dict[str, int]:
+    """How many of a preview's rows would be created, updated, left unchanged, or have problems
+    (each row's `status`)."""
+    counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+    for row in rows:
+        counts[row.status] += 1
+    return counts
+
+
 def fold(text: Any) -> str:
     """A name as compared: NFC, case-folded, one space between words."""
     return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())

@@ -54,6 +54,7 @@ from dti.workbooks import (
     open_and_read,
     put,
     raw_rows,
+    status_counts,
     write_header,
 )
 
@@ -198,20 +199,13 @@ class Plan:
     def has_changes(self) -> bool:
         return any(row.status in ("create", "update") for row in [*self.targets, *self.tasks])
 
-    @staticmethod
-    def counts(rows: Sequence[Row]) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
-        for row in rows:
-            counts[row.status] += 1
-        return counts
-
     @property
     def target_counts(self) -> dict[str, int]:
-        return self.counts(self.targets)
+        return status_counts(self.targets)
 
     @property
     def task_counts(self) -> dict[str, int]:
-        return self.counts(self.tasks)
+        return status_counts(self.tasks)
 
 
 @dataclass

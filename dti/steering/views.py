@@ -3,11 +3,7 @@ quarter, and the administrator's plan, targets, tasks and Excel import."""
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import io
-import secrets
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,11 +26,11 @@ from dti.steering.access import get_item_for_user, may_report, require_steering
 from dti.steering.forms import PlanForm, ReportForm, TargetForm, TaskForm
 from dti.steering.models import ProgressReport, SteeringPlan, Target, Task
 from dti.units.forms import MAX_UPLOAD_BYTES, ImportForm
+from dti.web.staging import PendingWorkbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PENDING_IMPORT = "dti_steering_import"  # the uploaded workbook waiting between preview and import
-IMPORT_DIR = "imports"
-IMPORT_KEEP = datetime.timedelta(days=1)
+# the uploaded workbook waiting between preview and import
+PENDING_IMPORT = PendingWorkbook("dti_steering_import", "imports")
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -330,42 +326,6 @@ def workbook(request: HttpRequest, plan_id: int) -> HttpResponse:
     return response
 
 
-def _import_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / IMPORT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _forget_pending(request: HttpRequest) -> None:
-    pending = request.session.pop(PENDING_IMPORT, None)
-    if pending:
-        (_import_dir() / f"{pending['token']}.xlsx").unlink(missing_ok=True)
-
-
-def _remove_stale_uploads() -> None:
-    cutoff = (timezone.now() - IMPORT_KEEP).timestamp()
-    for path in _import_dir().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass  # removed meanwhile by another request
-
-
-def _pending_data(request: HttpRequest) -> tuple[dict[str, Any] | None, bytes | None]:
-    """The uploaded workbook waiting for its import, if it is still there and unchanged."""
-    pending = request.session.get(PENDING_IMPORT)
-    if not pending:
-        return None, None
-    try:
-        data = (_import_dir() / f"{pending['token']}.xlsx").read_bytes()
-    except OSError:
-        return pending, None
-    if hashlib.sha256(data).hexdigest() != pending["sha256"]:
-        return pending, None
-    return pending, data
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
@@ -380,16 +340,7 @@ def import_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         problem = spreadsheet.check_file(data)
         if problem is None:
-            _forget_pending(request)
-            _remove_stale_uploads()
-            token = secrets.token_hex(16)
-            (_import_dir() / f"{token}.xlsx").write_bytes(data)
-            request.session[PENDING_IMPORT] = {
-                "token": token,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "name": upload.name[:200],
-                "plan": plan.pk,
-            }
+            PENDING_IMPORT.stash(request, data, name=upload.name[:200], plan=plan.pk)
             return redirect("steering:import_preview")
     context = {
         "plan": plan,
@@ -430,13 +381,13 @@ def _pending_plan(pending: dict[str, Any]) -> SteeringPlan | None:
 def import_preview(request: HttpRequest) -> HttpResponse:
     """The dry run: every row as create / update / unchanged, every problem by sheet and row."""
     require_admin(request)
-    pending, data = _pending_data(request)
+    pending, data = PENDING_IMPORT.load(request)
     plan = _pending_plan(pending) if pending else None
     if pending is None or plan is None:
         messages.warning(request, _("No workbook is waiting to be imported: upload one."))
         return redirect("steering:dashboard")
     if data is None:
-        _forget_pending(request)
+        PENDING_IMPORT.forget(request)
         messages.error(request, _("The uploaded workbook is gone or has changed: upload it again."))
         return redirect("steering:import", plan_id=plan.pk)
     return _preview(request, plan, pending, spreadsheet.plan_import(plan, data))
@@ -447,7 +398,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 def import_apply(request: HttpRequest) -> HttpResponse:
     """Import every row of the previewed workbook, or none."""
     require_admin(request)
-    pending, data = _pending_data(request)
+    pending, data = PENDING_IMPORT.load(request)
     plan = _pending_plan(pending) if pending else None
     if pending is None or plan is None or request.POST.get("token") != pending["token"]:
         messages.error(
@@ -456,7 +407,7 @@ def import_apply(request: HttpRequest) -> HttpResponse:
         )
         return redirect("steering:import_preview" if pending else "steering:dashboard")
     if data is None or request.POST.get("sha256") != pending["sha256"]:
-        _forget_pending(request)
+        PENDING_IMPORT.forget(request)
         messages.error(request, _("The uploaded workbook is gone or has changed: upload it again."))
         return redirect("steering:import", plan_id=plan.pk)
     try:
@@ -468,7 +419,7 @@ def import_apply(request: HttpRequest) -> HttpResponse:
             request, _("Nothing was imported: the workbook has problems (listed below).")
         )
         return _preview(request, plan, pending, refused.plan, refused=True)
-    _forget_pending(request)
+    PENDING_IMPORT.forget(request)
     messages.success(
         request,
         _(
@@ -484,8 +435,7 @@ def import_apply(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_cancel(request: HttpRequest) -> HttpResponse:
     require_admin(request)
-    pending = request.session.get(PENDING_IMPORT) or {}
-    _forget_pending(request)
+    pending = PENDING_IMPORT.forget(request) or {}
     messages.success(request, _("The uploaded workbook has been discarded; nothing was imported."))
     plan = _pending_plan(pending)
     return redirect("steering:import", plan_id=plan.pk) if plan else redirect("steering:dashboard")

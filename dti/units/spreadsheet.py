@@ -54,6 +54,7 @@ from dti.workbooks import (
     open_and_read,
     put,
     raw_rows,
+    status_counts,
     write_header,
 )
 
@@ -364,19 +365,13 @@ class Plan:
         rows: list[UnitRow | PersonRow] = [*self.units, *self.people]
         return any(row.status in ("create", "update") for row in rows)
 
-    def counts(self, rows: Sequence[UnitRow | PersonRow]) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
-        for row in rows:
-            counts[row.status] += 1
-        return counts
-
     @property
     def unit_counts(self) -> dict[str, int]:
-        return self.counts(self.units)
+        return status_counts(self.units)
 
     @property
     def people_counts(self) -> dict[str, int]:
-        return self.counts(self.people)
+        return status_counts(self.people)
 
 
 @dataclass

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import base64
-import datetime
-import hashlib
 import io
-import secrets
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -28,13 +23,12 @@ from dti.periods.models import PeriodUnit
 from dti.units import actions, spreadsheet
 from dti.units.forms import MAX_UPLOAD_BYTES, DepartmentForm, ImportForm, UnitForm
 from dti.units.models import Department, Unit
+from dti.web.staging import PendingWorkbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PENDING_IMPORT = "dti_units_import"  # the uploaded workbook waiting between preview and import
+# the uploaded workbook waiting between preview and import
+PENDING_IMPORT = PendingWorkbook("dti_units_import", "imports")
 IMPORT_DONE = "dti_units_import_done"  # what the import did, shown once
-IMPORT_DIR = "imports"
-# uploads left behind (previewed, never imported) are removed after this
-IMPORT_KEEP = datetime.timedelta(days=1)
 
 
 @login_required
@@ -232,42 +226,6 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _import_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / IMPORT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _forget_pending(request: HttpRequest) -> None:
-    pending = request.session.pop(PENDING_IMPORT, None)
-    if pending:
-        (_import_dir() / f"{pending['token']}.xlsx").unlink(missing_ok=True)
-
-
-def _remove_stale_uploads() -> None:
-    cutoff = (timezone.now() - IMPORT_KEEP).timestamp()
-    for path in _import_dir().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass  # removed meanwhile by another request
-
-
-def _pending_data(request: HttpRequest) -> tuple[dict[str, str] | None, bytes | None]:
-    """The uploaded workbook waiting for its import, if it is still there and unchanged."""
-    pending = request.session.get(PENDING_IMPORT)
-    if not pending:
-        return None, None
-    try:
-        data = (_import_dir() / f"{pending['token']}.xlsx").read_bytes()
-    except OSError:
-        return pending, None
-    if hashlib.sha256(data).hexdigest() != pending["sha256"]:
-        return pending, None
-    return pending, data
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_import(request: HttpRequest) -> HttpResponse:
@@ -281,15 +239,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         problem = spreadsheet.check_file(data)
         if problem is None:
-            _forget_pending(request)
-            _remove_stale_uploads()
-            token = secrets.token_hex(16)
-            (_import_dir() / f"{token}.xlsx").write_bytes(data)
-            request.session[PENDING_IMPORT] = {
-                "token": token,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "name": upload.name[:200],
-            }
+            PENDING_IMPORT.stash(request, data, name=upload.name[:200])
             return redirect("units:import_preview")
     context = {
         "form": form,
@@ -318,12 +268,12 @@ def _preview(
 def unit_import_preview(request: HttpRequest) -> HttpResponse:
     """The dry run: every row as create / update / unchanged, every problem by sheet and row."""
     require_admin(request)
-    pending, data = _pending_data(request)
+    pending, data = PENDING_IMPORT.load(request)
     if pending is None:
         messages.warning(request, _("No workbook is waiting to be imported: upload one."))
         return redirect("units:import")
     if data is None:
-        _forget_pending(request)
+        PENDING_IMPORT.forget(request)
         messages.error(request, _("The uploaded workbook is gone or has changed: upload it again."))
         return redirect("units:import")
     return _preview(request, pending, spreadsheet.plan_import(data))
@@ -334,7 +284,7 @@ def unit_import_preview(request: HttpRequest) -> HttpResponse:
 def unit_import_apply(request: HttpRequest) -> HttpResponse:
     """Import every row of the previewed workbook, or none."""
     require_admin(request)
-    pending, data = _pending_data(request)
+    pending, data = PENDING_IMPORT.load(request)
     if pending is None or request.POST.get("token") != pending["token"]:
         messages.error(
             request,
@@ -342,7 +292,7 @@ def unit_import_apply(request: HttpRequest) -> HttpResponse:
         )
         return redirect("units:import_preview" if pending else "units:import")
     if data is None or request.POST.get("sha256") != pending["sha256"]:
-        _forget_pending(request)
+        PENDING_IMPORT.forget(request)
         messages.error(request, _("The uploaded workbook is gone or has changed: upload it again."))
         return redirect("units:import")
     try:
@@ -352,7 +302,7 @@ def unit_import_apply(request: HttpRequest) -> HttpResponse:
             request, _("Nothing was imported: the workbook has problems (listed below).")
         )
         return _preview(request, pending, refused.plan, refused=True)
-    _forget_pending(request)
+    PENDING_IMPORT.forget(request)
     request.session[IMPORT_DONE] = result.as_dict()
     return redirect("units:import_done")
 
@@ -361,7 +311,7 @@ def unit_import_apply(request: HttpRequest) -> HttpResponse:
 @require_POST
 def unit_import_cancel(request: HttpRequest) -> HttpResponse:
     require_admin(request)
-    _forget_pending(request)
+    PENDING_IMPORT.forget(request)
     messages.success(request, _("The uploaded workbook has been discarded; nothing was imported."))
     return redirect("units:import")
 
