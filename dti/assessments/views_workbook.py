@@ -9,9 +9,6 @@ waits under MEDIA_ROOT (its name and checksum in the session) until the person c
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -21,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,6 +29,7 @@ from dti.assessments.models import Assessment
 from dti.audit.trail import Actor
 from dti.frameworks.present import render_problem
 from dti.scoring.problems import Problem
+from dti.web.staging import PendingWorkbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING = "dti_assessment_workbook_{pk}"  # the uploaded form waiting for confirmation
@@ -111,27 +108,18 @@ def _check(request: HttpRequest, form: workbook.FormData) -> HttpResponse:
         return _page(request, form, upload_form, problems=reading.problems, status=400)
     if not reading.has_changes:
         return _page(request, form, UploadForm(), reading=reading)
-    _remove_stale()
-    token = secrets.token_hex(16)
-    (_upload_dir() / f"{token}.xlsx").write_bytes(data)
-    pending = {
-        "token": token,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "name": upload.name[:200],
-    }
-    request.session[PENDING.format(pk=form.assessment.pk)] = pending
+    pending = _pending(form.assessment).stash(request, data, name=upload.name[:200])
     return _page(request, form, UploadForm(), reading=reading, pending=pending)
 
 
 def _apply(request: HttpRequest, form: workbook.FormData) -> HttpResponse:
     assessment = form.assessment
-    pending = request.session.get(PENDING.format(pk=assessment.pk))
+    pending, data = _pending(assessment).load(request)
     if not pending or request.POST.get("token") != pending["token"]:
         messages.error(
             request, _("This check is out of date (another form was uploaded since): upload again.")
         )
         return redirect("assessments:workbook_upload", assessment_id=assessment.pk)
-    data = _pending_data(pending)
     if data is None or request.POST.get("sha256") != pending["sha256"]:
         _forget(request, assessment)
         messages.error(request, _("The uploaded form is gone or has changed: upload it again."))
@@ -203,37 +191,13 @@ def _lang() -> str:
 # ---------------------------------------------------------------- the file between the two steps
 
 
-def _upload_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _pending_data(pending: dict[str, Any]) -> bytes | None:
-    """The uploaded form waiting for confirmation, if it is still there and unchanged."""
-    try:
-        data = (_upload_dir() / f"{pending['token']}.xlsx").read_bytes()
-    except (OSError, KeyError):
-        return None
-    if hashlib.sha256(data).hexdigest() != pending.get("sha256"):
-        return None
-    return data
+def _pending(assessment: Assessment) -> PendingWorkbook:
+    """The unit's uploaded form waiting for confirmation, one per assessment and session."""
+    return PendingWorkbook(PENDING.format(pk=assessment.pk), UPLOAD_DIR, KEEP)
 
 
 def _forget(request: HttpRequest, assessment: Assessment) -> None:
-    pending = request.session.pop(PENDING.format(pk=assessment.pk), None)
-    if pending:
-        (_upload_dir() / f"{pending['token']}.xlsx").unlink(missing_ok=True)
-
-
-def _remove_stale() -> None:
-    cutoff = (timezone.now() - KEEP).timestamp()
-    for stale in _upload_dir().glob("*.xlsx"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except OSError:
-            pass  # removed meanwhile by another request
+    _pending(assessment).forget(request)
 
 
 urlpatterns = [
