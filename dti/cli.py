@@ -5,6 +5,8 @@
     dti score FRAMEWORK ANSWERS.yaml [--json]
     dti demo          load the built-in frameworks and the demo data
     dti serve         run DTI at http://127.0.0.1:8000
+    dti backup        the database and the stored files in one archive
+    dti restore FILE  restore such an archive into an empty database
 
 Any Django management command works too (dti migrate, dti createsuperuser …).
 """

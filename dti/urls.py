@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from dti.accounts import views as accounts
+from dti.api.api import api, api_not_found
 from dti.web import views as web
 
 urlpatterns = [
@@ -18,5 +19,8 @@ urlpatterns = [
     path("plans/", include("dti.plans.urls")),
     path("steering/", include("dti.steering.urls")),
     path("audit/", include("dti.audit.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found),
+    path("api/", include("dti.api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -34,6 +34,9 @@ def no_network() -> Iterator[None]:
 def fast_settings(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    from django.core.cache import cache
+
+    cache.clear()  # e.g. the API's request counts: ids repeat from one test to the next
 
 
 @pytest.fixture

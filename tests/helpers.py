@@ -235,3 +235,14 @@ def results_case(personas: Any, frameworks: dict[str, Any], approve: bool = Fals
     if approve:
         case.period = period_actions.move_period(case.admin, case.period, "approved")
     return case
+
+
+def api_client(user: Any, language: str = "en", name: str = "test") -> Any:
+    """A test client calling the API with a fresh personal access token of ``user``."""
+    from django.test import Client
+
+    from dti.api.actions import create_token
+    from dti.audit.trail import Actor
+
+    _token, secret = create_token(Actor(user, user.get_username()), user, name)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE=language)

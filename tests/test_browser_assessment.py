@@ -359,9 +359,10 @@ def test_officer_uploads_evidence_then_the_leader_submits_and_it_is_read_only(
 
     # The data officer answers 1.1 and uploads the decision that proves it.
     row(page, "1.1").locator('input[data-input="yes"][value="1"]').check()
-    page.wait_for_function(
-        "document.querySelector('tr[data-code=\"1.1\"]').dataset.version !== '0'"
-    )
+    # (not wait_for_function: the content security policy refuses the eval it needs)
+    from playwright.sync_api import expect
+
+    expect(row(page, "1.1")).not_to_have_attribute("data-version", "0")
     assert Answer.objects.get(assessment=assessment, criterion=criterion).score == 20
     pdf = tmp_path / "Quyết định 105-QĐ-STP.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")

@@ -345,3 +345,16 @@ def test_scoring_package_imports_no_django() -> None:
             assert not any(n.split(".")[0] == "django" for n in names), path.name
             float_call = "float" + "("  # spelled apart so that this test is not itself a hit
             assert float_call not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text", ["1e200000", "-1E1001", "1e-1001", "9" * 1002])
+def test_absurd_numbers_are_not_read(text: str) -> None:
+    """ "1e200000" would become a 200,001-digit integer (seconds of work, then an error)."""
+    with pytest.raises(ValueError):
+        parse_decimal(text)
+
+
+def test_large_but_real_figures_are_read() -> None:
+    assert parse_decimal("1250000000") == 1250000000
+    assert parse_decimal("1E+40") == Decimal("1E+40")
+    assert parse_decimal("0,000001") == Decimal("0.000001")

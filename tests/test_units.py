@@ -660,11 +660,13 @@ def test_an_oversized_file_is_refused(personas: Any) -> None:
 def test_a_workbook_with_too_many_rows_is_refused(personas: Any) -> None:
     client = admin(personas)
     rows = [[n, f"Đơn vị {n}", f"dv{n}", "Khác", "", "", ""] for n in range(5001)]
-    upload(client, workbook(rows))
-    plan = client.get(reverse("units:import_preview")).context["plan"]
-    assert [p.text for p in plan.problems] == [
-        "the sheet has more than 5000 rows; a workbook this large is refused"
-    ]
+    response = upload(client, workbook(rows))
+    assert response.status_code == 400
+    assert (
+        "Sheet “Đơn vị”: the sheet has more than 5000 rows; a workbook this large is refused"
+        in response.content.decode()
+    )
+    assert "dti_units_import" not in client.session
 
 
 def test_a_workbook_without_our_sheets(personas: Any) -> None:
@@ -674,9 +676,10 @@ def test_a_workbook_without_our_sheets(personas: Any) -> None:
     book.create_sheet("Bảng 2")
     buffer = io.BytesIO()
     book.save(buffer)
-    upload(client, buffer.getvalue())
-    plan = client.get(reverse("units:import_preview")).context["plan"]
-    assert plan.problems[0].text.startswith("the workbook has no sheet “Đơn vị” or “Người dùng”")
+    response = upload(client, buffer.getvalue())
+    assert response.status_code == 400
+    assert "the workbook has no sheet “Đơn vị” or “Người dùng”" in response.content.decode()
+    assert "dti_units_import" not in client.session
 
 
 def test_the_plain_list_of_the_decision_imports(personas: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import io
 
 import segno
@@ -9,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, password_validation
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,8 +45,40 @@ def needs_totp_enrolment(user: User) -> bool:
     return Role.objects.filter(user=user, kind__in=[Role.Kind.ADMIN, Role.Kind.APPRAISER]).exists()
 
 
+#: How long the failures of a username nobody holds are remembered (see ``_unknown_failure``).
+UNKNOWN_MEMORY_SECONDS = 24 * 60 * 60
+
+
+def _unknown_key(username: str) -> str:
+    return "dti-sign-in:" + hashlib.sha256(username.casefold().encode()).hexdigest()
+
+
+def _unknown_locked_until(username: str, now: datetime.datetime) -> datetime.datetime | None:
+    state = cache.get(_unknown_key(username))
+    until = state.get("until") if isinstance(state, dict) else None
+    return until if until is not None and until > now else None
+
+
+def _unknown_failure(username: str, now: datetime.datetime) -> bool:
+    """Count a failed sign-in with a username nobody holds, as ``register_failed_sign_in``
+    counts a person's: the lockout then looks the same, and does not tell who has an account.
+    Kept in Django's cache (one process's memory unless a shared cache is configured).
+    True when the name got "locked" now."""
+    key = _unknown_key(username)
+    state = cache.get(key)
+    failures = (state.get("failures", 0) if isinstance(state, dict) else 0) + 1
+    if failures >= settings.DTI_LOCKOUT_ATTEMPTS:
+        until = now + datetime.timedelta(minutes=settings.DTI_LOCKOUT_MINUTES)
+        cache.set(key, {"failures": 0, "until": until}, UNKNOWN_MEMORY_SECONDS)
+        return True
+    cache.set(key, {"failures": failures, "until": None}, UNKNOWN_MEMORY_SECONDS)
+    return False
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    """Sign in. Whether the username exists shows neither in the messages (a wrong password, a
+    lockout) nor in the time taken: every attempt hashes the password once."""
     error = ""
     username = ""
     if request.method == "POST":
@@ -51,8 +86,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         password = request.POST.get("password", "")
         user = User.objects.filter(username__iexact=username).first()
         now = timezone.now()
-        if user is not None and user.locked_until and user.locked_until > now:
-            local = timezone.localtime(user.locked_until)
+        if user is None:
+            locked_until = _unknown_locked_until(username, now)
+        elif user.locked_until and user.locked_until > now:
+            locked_until = user.locked_until
+        else:
+            locked_until = None
+        if locked_until is not None:
+            User().set_password(password)  # the work of an attempt: a lock answers no faster
+            local = timezone.localtime(locked_until)
             error = _(
                 "This account is locked after too many failed sign-ins. Try again after %(time)s."
             ) % {"time": local.strftime("%H:%M")}
@@ -61,9 +103,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request, username=user.username if user else username, password=password
             )
             if authenticated is None:
-                if user is not None and actions.register_failed_sign_in(
-                    Actor.from_request(request), user
-                ):
+                locked = (
+                    actions.register_failed_sign_in(Actor.from_request(request), user)
+                    if user is not None
+                    else _unknown_failure(username, now)
+                )
+                if locked:
                     error = _(
                         "Too many failed sign-ins: this account is locked for %(minutes)s minutes."
                     ) % {"minutes": settings.DTI_LOCKOUT_MINUTES}

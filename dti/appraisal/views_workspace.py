@@ -202,12 +202,12 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
         if row["self_total"] is not None and row["appraised_total"] is not None:
             row["difference"] = row["appraised_total"] - row["self_total"]
             row["difference_text"] = _signed(row["difference"], _lang())
-        row.update(_home_status(assessment, review, latest.get(review.pk), waiting_in_round, now))
+        row.update(home_status(assessment, review, latest.get(review.pk), waiting_in_round, now))
         rows.append(row)
     return {"period": period, "rows": rows, "history": period.status in HISTORY}
 
 
-def _home_status(
+def home_status(
     assessment: Assessment,
     review: Review,
     round_: Round | None,

@@ -154,7 +154,7 @@ class Piece:
         return {c.pk for c in self.criteria}
 
 
-def _leaves(assessment: Assessment) -> list[Criterion]:
+def evidence_leaves(assessment: Assessment) -> list[Criterion]:
     return list(
         Criterion.objects.filter(framework_id=assessment.group.framework_id)
         .exclude(rule_type="")
@@ -186,7 +186,7 @@ def _page(
     refused: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    leaves = _leaves(assessment)
+    leaves = evidence_leaves(assessment)
     by_pk = {c.pk: c for c in leaves}
     focus = _focus(request, by_pk)
     editable = [c for c in leaves if editing.may_edit(c.pk)]
@@ -271,7 +271,7 @@ def evidence_list(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return _page(
             request, assessment, editing, refused=_("Unknown kind of evidence."), status=400
         )
-    leaves = _leaves(assessment)
+    leaves = evidence_leaves(assessment)
     form = form_class(request.POST, leaves=leaves)
     files = request.FILES.getlist("files") if kind == "file" else []
     upload_errors: list[str] = []
@@ -339,7 +339,7 @@ def evidence_list(request: HttpRequest, assessment_id: int) -> HttpResponse:
             )
         ]
     try:
-        _add_all(actor, access, assessment, pieces, criteria)
+        add_all(actor, access, assessment, pieces, criteria)
     except actions.NotAllowed as refused:
         return _page(request, assessment, editing, refused=str(refused), status=403)
     if kind == "file":
@@ -350,7 +350,7 @@ def evidence_list(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _back(request, assessment, anchor=f"evidence-{pieces[-1].pk}")
 
 
-def _add_all(
+def add_all(
     actor: Actor,
     access: Any,
     assessment: Assessment,
@@ -388,7 +388,7 @@ def evidence_link(request: HttpRequest, assessment_id: int, evidence_id: int) ->
     editing = editing_for(access, assessment)
     if not editing.anything:
         return _page(request, assessment, editing, refused=editing.reason, status=403)
-    leaves = _leaves(assessment)
+    leaves = evidence_leaves(assessment)
     form = CriteriaForm(request.POST, leaves=leaves)
     if not form.is_valid():
         errors = [str(e) for e in form.errors.get("criteria", [])]

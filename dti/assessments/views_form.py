@@ -530,7 +530,7 @@ def normalise(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _problem_field(problem: Any) -> str:
+def problem_field(problem: Any) -> str:
     params = problem.params
     if "key" in params:
         return str(params["key"])
@@ -608,7 +608,7 @@ def save_answer(request: HttpRequest, assessment_id: int, criterion_id: int) -> 
         )
     except actions.Invalid as invalid:
         errors = [
-            {"field": _problem_field(p), "message": p.message(_, lang)} for p in invalid.problems
+            {"field": problem_field(p), "message": p.message(_, lang)} for p in invalid.problems
         ]
         return JsonResponse({"errors": errors}, status=400)
     except actions.NotAllowed as refused:

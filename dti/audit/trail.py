@@ -24,7 +24,11 @@ class Actor:
     def from_request(cls, request: Any) -> Actor:
         user = request.user if request.user.is_authenticated else None
         label = user.get_username() if user else "anonymous"
-        return cls(user, label, request.META.get("REMOTE_ADDR", ""))
+        source = request.META.get("REMOTE_ADDR", "")
+        token = getattr(request, "api_token", None)
+        if token is not None:  # through the API: say with which token
+            source = f"{source} API {token.prefix}…".strip()
+        return cls(user, label, source)
 
     @classmethod
     def command_line(cls, command: str) -> Actor:

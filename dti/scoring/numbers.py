@@ -8,6 +8,11 @@ CENT = Decimal("0.01")
 TEN_THOUSANDTH = Decimal("0.0001")
 
 
+#: Numbers are read up to this power of ten (either way): far beyond any real figure, and
+#: short of the 200,001-digit integer that "1e200000" would make (seconds of work, then an error).
+MAX_EXPONENT = 1000
+
+
 def parse_decimal(value: object) -> Decimal:
     """Read a number as a Decimal from an int, a Decimal, a float or a text.
 
@@ -33,7 +38,9 @@ def parse_decimal(value: object) -> Decimal:
             raise ValueError(value) from None
     else:
         raise ValueError(value)
-    if not result.is_finite():
+    if not result.is_finite() or (
+        result and not -MAX_EXPONENT <= result.adjusted() <= MAX_EXPONENT
+    ):
         raise ValueError(value)
     return result
 

@@ -45,7 +45,7 @@ from dti.scoring.numbers import parse_decimal
 from dti.scoring.problems import Problem as WorkbookProblem
 from dti.steering import actions, measures
 from dti.steering.models import SteeringPlan, Target, Task
-from dti.units.spreadsheet import TOO_LARGE, Problem, check_file
+from dti.units.spreadsheet import TOO_LARGE, Problem, check_file, refusal
 from dti.workbooks import (
     Column,
     Header,
@@ -58,7 +58,7 @@ from dti.workbooks import (
     write_header,
 )
 
-__all__ = ["Problem", "apply_import", "check_file", "plan_import", "write_workbook"]
+__all__ = ["Problem", "apply_import", "check_file", "plan_import", "refusal", "write_workbook"]
 
 SHEET_TARGETS = "Chỉ tiêu"
 SHEET_TASKS = "Nhiệm vụ"

@@ -338,14 +338,18 @@ def import_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
     if bound and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(MAX_UPLOAD_BYTES + 1)
-        problem = spreadsheet.check_file(data)
+        # A file that is no workbook of targets and tasks, or not laid out as one, is refused
+        # here: only a workbook whose rows can be listed waits for the preview.
+        problem = spreadsheet.check_file(data) or spreadsheet.refusal(
+            spreadsheet.plan_import(plan, data).problems
+        )
         if problem is None:
             PENDING_IMPORT.stash(request, data, name=upload.name[:200], plan=plan.pk)
             return redirect("steering:import_preview")
     context = {
         "plan": plan,
         "form": form,
-        "problem": problem,
+        "problem": {"text": str(problem)} if problem else None,  # with its sheet, if any
         "limit_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         "max_rows": spreadsheet.MAX_ROWS,
         "sheet_targets": spreadsheet.SHEET_TARGETS,

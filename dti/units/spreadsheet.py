@@ -419,6 +419,13 @@ def check_file(data: bytes) -> Problem | None:
     return None if found is None else _problem_of(found)
 
 
+def refusal(problems: Iterable[Problem]) -> Problem | None:
+    """The problem that refuses a workbook at upload, before it is kept for a preview: the file
+    unreadable, none of the expected sheets, a sheet without its header row or too long (the
+    problems without a row). Problems of rows are for the preview to list."""
+    return next((problem for problem in problems if problem.row is None), None)
+
+
 def _load(data: bytes) -> tuple[dict[str, list[RawRow]], list[Problem]]:
     """The raw rows of the two sheets; any failure to read the file is one problem."""
     found = open_and_read(io.BytesIO(data), _sheets, too_large=TOO_LARGE)
