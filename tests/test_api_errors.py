@@ -65,3 +65,9 @@ def test_an_unknown_address_under_the_api_is_a_404_in_the_format(personas: Any) 
     response = api_client(personas.users["officer_a"]).get("/api/v1/no/such/thing")
     assert response.status_code == 404
     assert _error(response)["code"] == "not_found"
+
+
+def test_vietnamese_comes_as_written(personas: Any) -> None:
+    response = api_client(personas.users["officer_a"]).get(f"/api/v1/units/{personas.unit_a.pk}")
+    assert "Sở Tư pháp".encode() in response.content
+    assert response.json()["name"] == "Sở Tư pháp"

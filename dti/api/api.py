@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
+from ninja.renderers import JSONRenderer
 
 from dti.api import errors
 from dti.api.auth import token_auth
@@ -26,6 +27,12 @@ the answer is 429 with `Retry-After`. Points are decimal numbers written as text
 """
 
 
+class Utf8Renderer(JSONRenderer):
+    """Vietnamese as it is written ("Sở Tư pháp"), not as \\u escapes: JSON is UTF-8."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 class DtiAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Any) -> str:
         """The endpoint's function name: ``list_frameworks``, ``save_answer`` …"""
@@ -40,6 +47,7 @@ api = DtiAPI(
     urls_namespace="api",
     docs_url="/docs",
     docs=Swagger(settings={"validatorUrl": None}),
+    renderer=Utf8Renderer(),
     openapi_url="/openapi.json",
 )
 errors.install(api)
