@@ -249,7 +249,8 @@ def make_pdf(rng: random.Random) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
-        b"/BitsPerComponent 8 /Length %d >>\nstream\n%b\nendstream" % (width, height, len(pixels), pixels),
+        b"/BitsPerComponent 8 /Length %d >>\nstream\n%b\nendstream"
+        % (width, height, len(pixels), pixels),
         b"<< /Length %d >>\nstream\n%b\nendstream" % (len(content), content),
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -321,13 +322,16 @@ class Officer(Person):
         """The unit's assessment, started on the first visit; the versions from its page."""
         b = self.browser
         answer = b.request("open", "GET", f"/assessments/open/{self.period}/{self.unit}/", (302,))
-        match = re.search(r"/assessments/(\d+)/", answer.headers.get("Location", "") if answer else "")
+        match = re.search(
+            r"/assessments/(\d+)/", answer.headers.get("Location", "") if answer else ""
+        )
         if match is None:
             raise SystemExit(f"{self.username} could not open the assessment")
         self.assessment = int(match.group(1))
         page = self.page()
         for pk, version in re.findall(
-            r'data-criterion="(\d+)" data-code="[^"]*" data-version="(\d+)"', page.text if page else ""
+            r'data-criterion="(\d+)" data-code="[^"]*" data-version="(\d+)"',
+            page.text if page else "",
         ):
             self.versions[int(pk)] = int(version)
 
@@ -1125,7 +1129,9 @@ def check_writes(ledger: Ledger, plan: Plan, media: Path, tmp: Path) -> list[str
             if answer.note != w.token or answer.inputs != w.inputs:
                 wrong.append(f"{key}: v{answer.version} holds {answer.note!r}, not {w.token!r}")
         elif answer.version < w.version or answer.note not in later:
-            wrong.append(f"{key}: v{answer.version} {answer.note!r}, last acknowledged v{w.version}")
+            wrong.append(
+                f"{key}: v{answer.version} {answer.note!r}, last acknowledged v{w.version}"
+            )
     applied = sum(1 for w in unknown if notes[w.token] == 1)
     in_audit = sum(notes[t] for t in sent)
     ok = not (bad_once or doubled or phantom or drifted or wrong)
@@ -1187,7 +1193,11 @@ def check_writes(ledger: Ledger, plan: Plan, media: Path, tmp: Path) -> list[str
     named = {e.file.name for e in rows if e.file}
     orphans = sorted(on_disk - named)
     missing = sorted(named - on_disk)
-    cut = [e.pk for e in rows if e.file and e.file.name in on_disk and (media / e.file.name).stat().st_size != e.size]
+    cut = [
+        e.pk
+        for e in rows
+        if e.file and e.file.name in on_disk and (media / e.file.name).stat().st_size != e.size
+    ]
     leftovers = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
     ok = not (orphans or missing or cut or leftovers)
     print(
@@ -1208,8 +1218,9 @@ def check_writes(ledger: Ledger, plan: Plan, media: Path, tmp: Path) -> list[str
     # Decisions: one audit record per version; the last acknowledged one stands.
     decisions = {
         (d.review.assessment_id, d.criterion_id): d
-        for d in Decision.objects.filter(review__assessment__period_id=plan.period_appraisal)
-        .select_related("review")
+        for d in Decision.objects.filter(
+            review__assessment__period_id=plan.period_appraisal
+        ).select_related("review")
     }
     reasons: dict[int, list[str]] = defaultdict(list)
     for object_id, reason in AuditRecord.objects.filter(action="appraisal.decide").values_list(
@@ -1266,7 +1277,7 @@ def create_database(dsn: str, name: str) -> None:
     drop_database(dsn, name)
     admin = dsn.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\'')
+        connection.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'")
 
 
 def cluster_of(port: int) -> list[str]:
@@ -1317,9 +1328,7 @@ def main() -> None:
     parser.add_argument(
         "--fault", choices=["none", "postgres-restart", "kill-worker"], default="none"
     )
-    parser.add_argument(
-        "--database-url", default="postgres://postgres@127.0.0.1:5432/dti_bench"
-    )
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/dti_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--keep", action="store_true", help="keep the database and the files")
     args = parser.parse_args()
@@ -1482,9 +1491,7 @@ def main() -> None:
         threads.append(threading.Thread(target=static_loop, daemon=True))
         if args.fault != "none":
             threads.append(
-                threading.Thread(
-                    target=faults.run, args=(start + 0.4 * args.seconds,), daemon=True
-                )
+                threading.Thread(target=faults.run, args=(start + 0.4 * args.seconds,), daemon=True)
             )
         for thread in threads:
             thread.start()
@@ -1498,9 +1505,7 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         workers_after = server.workers()
         # Killed workers' time is lost with them: then a lower bound.
-        server_cpu = sum(
-            cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in workers_after
-        )
+        server_cpu = sum(cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in workers_after)
         busy_after = machine_busy()
         busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
         own = time.process_time() - own_before
@@ -1536,7 +1541,9 @@ def main() -> None:
                 print(f"  PROBLEM: {problem}")
                 failures.append(problem)
             window_failures = [
-                s for s in load.samples if s.error and any(a <= s.start <= b for a, b in faults.windows)
+                s
+                for s in load.samples
+                if s.error and any(a <= s.start <= b for a, b in faults.windows)
             ]
             per_second = Counter(int(s.start) for s in window_failures)
             print(
