@@ -704,6 +704,19 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total
 
 
+def named(command: str) -> list[int]:
+    """The processes whose command is ``command`` (PostgreSQL's server processes)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == command:
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
 def machine_busy() -> tuple[float, float]:
     """Busy and total CPU time of the machine so far, in clock ticks."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -1319,7 +1332,7 @@ def main() -> None:
         "--warmup", type=float, default=5, help="seconds of load before measuring (5)"
     )
     parser.add_argument(
-        "--think", type=float, default=1.0, help="seconds between a person's actions (1.0)"
+        "--think", type=float, default=5.0, help="seconds between a person's actions (5)"
     )
     parser.add_argument(
         "--workers", type=int, default=0, help="gunicorn workers (scripts/serve's: 2 per CPU + 1)"
@@ -1498,6 +1511,7 @@ def main() -> None:
         time.sleep(max(0.0, start - time.perf_counter()))
         workers_before = server.workers()
         cpu_before = {pid: cpu_seconds([pid]) for pid in workers_before}
+        pg_before = {pid: cpu_seconds([pid]) for pid in named("postgres")}
         busy_before = machine_busy()
         own_before = time.process_time()
         for thread in threads:
@@ -1506,6 +1520,7 @@ def main() -> None:
         workers_after = server.workers()
         # Killed workers' time is lost with them: then a lower bound.
         server_cpu = sum(cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in workers_after)
+        pg_cpu = sum(cpu_seconds([pid]) - pg_before.get(pid, 0.0) for pid in named("postgres"))
         busy_after = machine_busy()
         busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
         own = time.process_time() - own_before
@@ -1514,9 +1529,9 @@ def main() -> None:
         missed = report(load, unloaded, elapsed, faults.windows)
         print(
             f"CPU: the machine {busy * 100:.0f} % busy ({busy * (os.cpu_count() or 1):.1f} of "
-            f"{os.cpu_count()} CPUs: gunicorn, PostgreSQL, Redis and this process); gunicorn's "
-            f"workers {server_cpu / elapsed:.2f} CPUs; this process (the 'browsers') "
-            f"{own / elapsed:.2f} CPUs."
+            f"{os.cpu_count()} CPUs): gunicorn's workers {server_cpu / elapsed:.2f}, "
+            f"PostgreSQL {pg_cpu / elapsed:.2f}, this process (the browsers) "
+            f"{own / elapsed:.2f}."
         )
         print(
             "targets: "

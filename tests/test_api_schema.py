@@ -72,7 +72,22 @@ def caller(request: Any, personas: Any, builtin_frameworks: Any, settings: Any) 
     return world, headers
 
 
-def test_api_conforms_to_its_schema(caller: Any) -> None:
+@pytest.fixture
+def keep_the_test_connection() -> Any:
+    """Calls go to the WSGI application in this process, as a server's would: like Django's test
+    client, keep Django from closing the database connection (and the test's transaction with
+    it) at the end of each request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_api_conforms_to_its_schema(caller: Any, keep_the_test_connection: None) -> None:
     world, headers = caller
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     failures: list[str] = []
