@@ -269,6 +269,12 @@ if DTI_REDIS_URL:
 #: Largest evidence file accepted, in bytes (20 MB by default).
 DTI_EVIDENCE_MAX_BYTES = env_int("DTI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Uploads over 2.5 MB wait in an unnamed temporary file: a worker killed during the upload
+# leaves no file behind (dti.web.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "dti.web.uploads.UnnamedTemporaryFileUploadHandler",
+]
 
 #: API requests a minute per personal access token, and per address for calls without a token.
 DTI_API_RATE_PER_MINUTE = env_int("DTI_API_RATE_PER_MINUTE", 300)

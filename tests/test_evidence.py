@@ -225,6 +225,35 @@ def test_an_accepted_file_is_stored_under_a_random_name(
     }
 
 
+def test_a_large_upload_waits_in_a_file_without_a_name(
+    case: Case, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over FILE_UPLOAD_MAX_MEMORY_SIZE the upload is spooled to disk: to a file with no name,
+    which a worker killed during the upload cannot leave behind (dti.web.uploads)."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spool)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
+    content = PDF + b"0" * 5000
+    seen: list[Any] = []
+    check = uploads.check_upload
+
+    def watching(upload: Any, max_bytes: int) -> Any:
+        seen.append(
+            (type(upload).__name__, hasattr(upload, "temporary_file_path"), [*spool.iterdir()])
+        )
+        return check(upload, max_bytes)
+
+    monkeypatch.setattr(uploads, "check_upload", watching)
+    response = case.upload("officer_a", SimpleUploadedFile("lon.pdf", content))
+    assert response.status_code == 302
+    assert seen == [("UploadedFile", False, [])]  # on disk while checked, under no name
+    evidence = Evidence.objects.get()
+    assert evidence.size == len(content)
+    assert (Path(settings.MEDIA_ROOT) / evidence.file.name).read_bytes() == content
+    assert [*spool.iterdir()] == []
+
+
 def test_several_files_at_once(case: Case) -> None:
     response = case.upload(
         "officer_a",
