@@ -53,6 +53,7 @@ directory removed) unless ``--keep``.
 
 from __future__ import annotations
 
+import abc
 import argparse
 import hashlib
 import http.client
@@ -299,7 +300,7 @@ def during(sample: Sample, windows: list[tuple[float, float]]) -> bool:
 # ---------------------------------------------------------------- people
 
 
-class Person:
+class Person(abc.ABC):
     def __init__(self, browser: Browser, username: str, ledger: Ledger, seed: int) -> None:
         self.browser = browser
         self.username = username
@@ -316,8 +317,9 @@ class Person:
             self.step()
             time.sleep(think * self.rng.uniform(0.5, 1.5))
 
+    @abc.abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """One action of this kind of person (an officer saves, an appraiser decides …)."""
 
 
 class Officer(Person):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -135,29 +136,7 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
         for a in assessments.values()
         if a.pk in reviews and not reviews[a.pk].is_final and a.status == a.Status.SUBMITTED
     ]
-    working_ids = {a.pk for a in working}
-    answers: dict[int, list[Answer]] = defaultdict(list)
-    for answer in (
-        Answer.objects.filter(assessment__in=working)
-        .select_related("criterion")
-        .only("assessment_id", "inputs", "criterion__code")
-    ):
-        answers[answer.assessment_id].append(answer)
-    review_ids = [r.pk for r in reviews.values()]
-    decisions: dict[int, list[Decision]] = defaultdict(list)
-    for decision in Decision.objects.filter(review_id__in=review_ids).select_related("criterion"):
-        decisions[decision.review_id].append(decision)
-    latest: dict[int, Round] = {}
-    for round_ in Round.objects.filter(review_id__in=review_ids).order_by("number"):
-        latest[round_.review_id] = round_
-    questions: Counter[int] = Counter()
-    waiting_in_round: Counter[int] = Counter()
-    for review_id, round_id in Message.objects.filter(
-        review_id__in=review_ids, kind=Message.Kind.QUESTION, resolved_at__isnull=True
-    ).values_list("review_id", "round_id"):
-        questions[review_id] += 1
-        if round_id is not None:
-            waiting_in_round[round_id] += 1
+    facts = council_facts(working, [r.pk for r in reviews.values()])
     pillars = {
         a.unit_id: a.pillars
         for a in (
@@ -188,23 +167,80 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
         assessment.group = membership.group
         assessment.unit = membership.unit
         review.assessment = assessment
-        decided = decisions.get(review.pk, [])
+        self_total, appraised_total = facts.totals(assessment, review)
         row.update(
-            decided=len(decided),
+            decided=len(facts.decisions.get(review.pk, [])),
             flags=len(review.flags),
-            open_questions=questions[review.pk],
+            open_questions=facts.questions[review.pk],
+            self_total=self_total,
+            appraised_total=appraised_total,
         )
-        if assessment.pk in working_ids:
-            comparison = compare(assessment, review, answers.get(assessment.pk, []), decided)
-            row.update(self_total=comparison.self_total, appraised_total=comparison.appraised_total)
-        else:
-            row.update(self_total=review.self_total, appraised_total=review.appraised_total)
         if row["self_total"] is not None and row["appraised_total"] is not None:
             row["difference"] = row["appraised_total"] - row["self_total"]
             row["difference_text"] = _signed(row["difference"], _lang())
-        row.update(home_status(assessment, review, latest.get(review.pk), waiting_in_round, now))
+        row.update(facts.status(assessment, review, now))
         rows.append(row)
     return {"period": period, "rows": rows, "history": period.status in HISTORY}
+
+
+@dataclass
+class CouncilFacts:
+    """What the council's lists show of many units, read in a fixed number of queries."""
+
+    working: set[int]  # ids of the submitted assessments not yet final: totals computed live
+    answers: dict[int, list[Answer]]
+    decisions: dict[int, list[Decision]]
+    latest: dict[int, Round]  # review id -> its latest round
+    questions: Counter[int]  # review id -> open questions
+    waiting_in_round: Counter[int]  # round id -> open questions sent in it
+
+    def totals(self, assessment: Assessment, review: Review) -> tuple[Decimal | None, ...]:
+        """Self-assessed and appraised totals: live while the council works, stored after."""
+        if assessment.pk in self.working:
+            comparison = compare(
+                assessment,
+                review,
+                self.answers.get(assessment.pk, []),
+                self.decisions.get(review.pk, []),
+            )
+            return comparison.self_total, comparison.appraised_total
+        return review.self_total, review.appraised_total
+
+    def status(
+        self, assessment: Assessment, review: Review, now: datetime.datetime
+    ) -> dict[str, str]:
+        return home_status(
+            assessment, review, self.latest.get(review.pk), self.waiting_in_round, now
+        )
+
+
+def council_facts(working: list[Assessment], review_ids: list[int]) -> CouncilFacts:
+    """The answers of the ``working`` assessments, and the decisions, rounds and open questions
+    of the reviews, for the workspace page and the API's list alike."""
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    for answer in (
+        Answer.objects.filter(assessment__in=working)
+        .select_related("criterion")
+        .only("assessment_id", "inputs", "criterion__code")
+    ):
+        answers[answer.assessment_id].append(answer)
+    decisions: dict[int, list[Decision]] = defaultdict(list)
+    for decision in Decision.objects.filter(review_id__in=review_ids).select_related("criterion"):
+        decisions[decision.review_id].append(decision)
+    latest: dict[int, Round] = {}
+    for round_ in Round.objects.filter(review_id__in=review_ids).order_by("number"):
+        latest[round_.review_id] = round_
+    questions: Counter[int] = Counter()
+    waiting_in_round: Counter[int] = Counter()
+    for review_id, round_id in Message.objects.filter(
+        review_id__in=review_ids, kind=Message.Kind.QUESTION, resolved_at__isnull=True
+    ).values_list("review_id", "round_id"):
+        questions[review_id] += 1
+        if round_id is not None:
+            waiting_in_round[round_id] += 1
+    return CouncilFacts(
+        {a.pk for a in working}, answers, decisions, latest, questions, waiting_in_round
+    )
 
 
 def home_status(

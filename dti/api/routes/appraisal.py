@@ -43,10 +43,10 @@ from dti.appraisal.checks import flag_from_json
 from dti.appraisal.compare import compare
 from dti.appraisal.models import Assignment, Decision, Message, Review, Round
 from dti.appraisal.views_unit import MAX_ANSWER
-from dti.appraisal.views_workspace import HISTORY, home_status
+from dti.appraisal.views_workspace import HISTORY, council_facts
 from dti.assessments.access import editing_for, get_assessment_for_user
 from dti.assessments.actions import Invalid
-from dti.assessments.models import Answer, Assessment, Evidence
+from dti.assessments.models import Assessment, Evidence
 from dti.assessments.scoring import framework_of, score_assessment
 from dti.assessments.views_form import normalise, problem_field
 from dti.frameworks.models import Criterion
@@ -556,38 +556,13 @@ def list_reviews(
 def _review_items(rows: list[Assessment]) -> list[dict[str, Any]]:
     """One page of units with their totals, in a fixed number of queries."""
     now = timezone.now()
-    reviews = {a.pk: a.review for a in rows}
-    review_ids = [r.pk for r in reviews.values()]
     working = [a for a in rows if not a.review.is_final and a.status == Assessment.Status.SUBMITTED]
-    answers_: dict[int, list[Answer]] = defaultdict(list)
-    for answer in Answer.objects.filter(assessment__in=working).select_related("criterion"):
-        answers_[answer.assessment_id].append(answer)
-    decisions: dict[int, list[Decision]] = defaultdict(list)
-    for decision in Decision.objects.filter(review_id__in=review_ids).select_related("criterion"):
-        decisions[decision.review_id].append(decision)
-    latest: dict[int, Round] = {}
-    for round_ in Round.objects.filter(review_id__in=review_ids).order_by("number"):
-        latest[round_.review_id] = round_
-    questions: Counter[int] = Counter()
-    waiting_in_round: Counter[int] = Counter()
-    for review_id, round_id in Message.objects.filter(
-        review_id__in=review_ids, kind=Message.Kind.QUESTION, resolved_at__isnull=True
-    ).values_list("review_id", "round_id"):
-        questions[review_id] += 1
-        if round_id is not None:
-            waiting_in_round[round_id] += 1
-    working_ids = {a.pk for a in working}
+    facts = council_facts(working, [a.review.pk for a in rows])
     items = []
     for assessment in rows:
-        review = reviews[assessment.pk]
-        if assessment.pk in working_ids:
-            comparison = compare(
-                assessment, review, answers_.get(assessment.pk, []), decisions[review.pk]
-            )
-            totals = (comparison.self_total, comparison.appraised_total)
-        else:
-            totals = (review.self_total, review.appraised_total)
-        status = home_status(assessment, review, latest.get(review.pk), waiting_in_round, now)
+        review = assessment.review
+        totals = facts.totals(assessment, review)
+        status = facts.status(assessment, review, now)
         items.append(
             {
                 "assessment_id": assessment.pk,
@@ -600,7 +575,7 @@ def _review_items(rows: list[Assessment]) -> list[dict[str, Any]]:
                 "final": review.is_final,
                 "state": status["state"],
                 "status": status["status"],
-                "open_questions": questions[review.pk],
+                "open_questions": facts.questions[review.pk],
                 "flags": len(review.flags),
             }
         )
