@@ -21,7 +21,7 @@ from helpers import AppraisalCase, AssessmentCase
 from dti.appraisal import actions as appraisal_actions
 from dti.appraisal.models import Decision, Message, Review, Round
 from dti.assessments import actions, uploads
-from dti.assessments.models import Evidence
+from dti.assessments.models import Assessment, Evidence
 from dti.audit.models import AuditRecord
 from dti.audit.trail import Actor
 from dti.frameworks.models import Criterion
@@ -547,6 +547,57 @@ def test_the_review_page_queries_do_not_grow_with_the_criteria(
     assert counts[0] == 18
 
 
+def _live_totals(case: AppraisalCase) -> tuple[tuple[Decimal | None, ...], bool]:
+    """Unit A's totals as the council's lists compute them, and whether they were scored (its
+    answers read) rather than taken from the cache."""
+    from dti.appraisal.views_workspace import council_facts
+
+    assessment = Assessment.objects.select_related("review", "group__framework").get(
+        pk=case.assessment.pk
+    )
+    with CaptureQueriesContext(connection) as captured:
+        facts = council_facts([assessment], [assessment.review.pk])
+    scored = any("assessments_answer" in q["sql"] for q in captured.captured_queries)
+    return facts.totals(assessment, assessment.review), scored
+
+
+def test_the_live_totals_follow_every_decision_and_are_scored_only_when_something_changed(
+    case: AppraisalCase,
+) -> None:
+    from dti.appraisal.compare import compare
+
+    assert _live_totals(case) == ((Decimal("30.00"), Decimal("30.00")), True)
+    assert _live_totals(case) == ((Decimal("30.00"), Decimal("30.00")), False)
+    case.decide("1.3", "corrected", inputs={"numerator": 1, "denominator": 4}, reason="1 hồ sơ")
+    assert _live_totals(case) == ((Decimal("30.00"), Decimal("22.50")), True)
+    case.decide("1.3", "scored", points="5", reason="Thiếu")  # the same decision, changed
+    assert _live_totals(case) == ((Decimal("30.00"), Decimal("25.00")), True)
+    case.decide("1.1", "accepted")  # a new decision that moves no point is scored all the same
+    assert _live_totals(case) == ((Decimal("30.00"), Decimal("25.00")), True)
+    assert _live_totals(case)[1] is False
+    comparison = compare(case.assessment, Review.objects.get(pk=case.review.pk))
+    assert (comparison.self_total, comparison.appraised_total) == _live_totals(case)[0]
+
+
+def test_the_live_totals_follow_a_new_submission(case: AppraisalCase) -> None:
+    """The unit's figures cannot change while it stays submitted; were it to edit and submit
+    again, its submission time changes, and with it the totals' key. (Periods only move
+    forward, so the test puts the period back in its self-assessment step by hand.)"""
+    from dti.periods.models import Period
+
+    assert _live_totals(case)[0] == (Decimal("30.00"), Decimal("30.00"))
+    Period.objects.filter(pk=case.period.pk).update(status=Period.Status.OPEN)
+    Assessment.objects.filter(pk=case.assessment.pk).update(status=Assessment.Status.DRAFT)
+    case.period.refresh_from_db()
+    case.assessment.refresh_from_db()
+    with time_machine.travel(case.period.submission_deadline, tick=False):
+        case.save("officer_a", "1.1", {"yes": False})
+        actor, access = case.who("leader_a")
+        actions.submit_assessment(actor, access, case.assessment)
+    Period.objects.filter(pk=case.period.pk).update(status=Period.Status.APPRAISAL)
+    assert _live_totals(case) == ((Decimal("10.00"), Decimal("10.00")), True)
+
+
 def test_the_home_page_queries_do_not_grow_with_the_units(case: AppraisalCase) -> None:
     case.decide("1.1", "accepted")
     case.ask("1.3", "?")
@@ -555,6 +606,7 @@ def test_the_home_page_queries_do_not_grow_with_the_units(case: AppraisalCase) -
     chair, units_ab = _count_queries(case.client("chair"), url)
     assert units_a.count("<tr class=") == 1 and units_ab.count("<tr class=") == 2
     # Session, person and security policy (3, and 3 to save the session), roles, the periods;
-    # per period: its units, memberships, assessments with their reviews, answers, decisions,
-    # rounds, open questions and the person's assignments.
+    # per period: its units, memberships, assessments with their reviews, the decisions counted
+    # and those of the units being appraised, rounds, open questions and the person's
+    # assignments (the live totals come from the cache: nothing changed since the first view).
     assert appraiser == chair == 16

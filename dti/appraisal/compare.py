@@ -8,10 +8,14 @@ both columns follow the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from django.core.cache import cache
 
 from dti.appraisal.models import Decision, Review
 from dti.assessments.models import Answer, Assessment
@@ -19,6 +23,9 @@ from dti.assessments.scoring import answers_map, framework_of
 from dti.scoring import Framework, Result, score
 
 ZERO = Decimal(0)
+#: How long a unit's live totals stay in the cache. Their key changes with every figure the
+#: totals depend on, so this only bounds how long an unused entry occupies the cache.
+TOTALS_SECONDS = 24 * 3600
 
 
 def appraised_inputs(
@@ -158,3 +165,54 @@ def compare(
     for root in framework.criteria:
         walk(root, 0)
     return Comparison(framework, own, appraised, lines, by_code)
+
+
+def _totals_key(assessment: Assessment, decisions: Sequence[Decision]) -> str:
+    """A key that changes whenever the unit's totals can: the submission (the unit's figures and
+    general information are read-only while submitted, and resubmitting changes its time) and
+    every decision's version (decisions are changed in place, never deleted)."""
+    submitted = assessment.submitted_at.isoformat() if assessment.submitted_at else "-"
+    parts = sorted(f"{d.pk}.{d.version}" for d in decisions)
+    digest = hashlib.sha256(",".join(parts).encode()).hexdigest()[:32]
+    return (
+        f"dti:totals:{assessment.pk}:{assessment.group_id}:{assessment.general_version}:"
+        f"{submitted}:{digest}"
+    )
+
+
+def live_totals(
+    units: Sequence[tuple[Assessment, Review, Sequence[Decision]]],
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Self-assessed and appraised totals of submitted assessments under appraisal, by assessment
+    id: from the cache when nothing they depend on changed since they were computed, otherwise
+    scored (with every missing unit's answers read in one query) and kept for next time."""
+    keys = {assessment.pk: _totals_key(assessment, decisions) for assessment, _r, decisions in units}
+    kept = cache.get_many(list(keys.values()))
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    missing = []
+    for assessment, review, decisions in units:
+        if keys[assessment.pk] in kept:
+            own, appraised = kept[keys[assessment.pk]]
+            totals[assessment.pk] = (Decimal(own), Decimal(appraised))
+        else:
+            missing.append((assessment, review, decisions))
+    if not missing:
+        return totals
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    for answer in (
+        Answer.objects.filter(assessment__in=[a for a, _r, _d in missing])
+        .select_related("criterion")
+        .only("assessment_id", "inputs", "criterion__code")
+    ):
+        answers[answer.assessment_id].append(answer)
+    fresh = {}
+    for assessment, _review, decisions in missing:
+        mine = answers.get(assessment.pk, [])
+        framework = framework_of(assessment)
+        own = score(framework, answers_map(mine), assessment.general_info).total
+        figures, overrides = appraised_inputs(mine, decisions)
+        appraised = score(framework, figures, assessment.general_info, overrides).total
+        totals[assessment.pk] = (own, appraised)
+        fresh[keys[assessment.pk]] = (str(own), str(appraised))
+    cache.set_many(fresh, TOTALS_SECONDS)
+    return totals

@@ -23,6 +23,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,7 +45,7 @@ from dti.appraisal.access import (
 )
 from dti.appraisal.actions import AppraisalError
 from dti.appraisal.checks import CHECKS, flag_from_json
-from dti.appraisal.compare import Comparison, Line, compare
+from dti.appraisal.compare import Comparison, Line, compare, live_totals
 from dti.appraisal.models import Assignment, Decision, Message, Review, Round
 from dti.assessments import uploads
 from dti.assessments.actions import Invalid
@@ -128,6 +129,11 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
             "review"
         )
     }
+    for membership in memberships:
+        if (assessment := assessments.get(membership.unit_id)) is not None:
+            assessment.period = period
+            assessment.group = membership.group
+            assessment.unit = membership.unit
     reviews = {
         a.pk: a.review for a in assessments.values() if getattr(a, "review", None) is not None
     }
@@ -146,11 +152,15 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
         )
     }
     now = timezone.now()
+    leaves_of: dict[int, int] = {}
     rows = []
     for membership in memberships:
         assessment = assessments.get(membership.unit_id)
         review = reviews.get(assessment.pk) if assessment is not None else None
-        leaves = len(to_scoring(membership.group.framework).leaves)
+        framework = membership.group.framework
+        if framework.pk not in leaves_of:
+            leaves_of[framework.pk] = len(to_scoring(framework).leaves)
+        leaves = leaves_of[framework.pk]
         row: dict[str, Any] = {
             "unit": membership.unit,
             "group": membership.group,
@@ -163,13 +173,10 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
             row.update(state="waiting", status=_("Not submitted"))
             rows.append(row)
             continue
-        assessment.period = period
-        assessment.group = membership.group
-        assessment.unit = membership.unit
         review.assessment = assessment
         self_total, appraised_total = facts.totals(assessment, review)
         row.update(
-            decided=len(facts.decisions.get(review.pk, [])),
+            decided=facts.decided[review.pk],
             flags=len(review.flags),
             open_questions=facts.questions[review.pk],
             self_total=self_total,
@@ -187,23 +194,16 @@ def _period_section(access: Access, period: Period) -> dict[str, Any]:
 class CouncilFacts:
     """What the council's lists show of many units, read in a fixed number of queries."""
 
-    working: set[int]  # ids of the submitted assessments not yet final: totals computed live
-    answers: dict[int, list[Answer]]
-    decisions: dict[int, list[Decision]]
+    live: dict[int, tuple[Decimal, Decimal]]  # submitted assessment not yet final -> totals
+    decided: Counter[int]  # review id -> criteria decided
     latest: dict[int, Round]  # review id -> its latest round
     questions: Counter[int]  # review id -> open questions
     waiting_in_round: Counter[int]  # round id -> open questions sent in it
 
     def totals(self, assessment: Assessment, review: Review) -> tuple[Decimal | None, ...]:
         """Self-assessed and appraised totals: live while the council works, stored after."""
-        if assessment.pk in self.working:
-            comparison = compare(
-                assessment,
-                review,
-                self.answers.get(assessment.pk, []),
-                self.decisions.get(review.pk, []),
-            )
-            return comparison.self_total, comparison.appraised_total
+        if assessment.pk in self.live:
+            return self.live[assessment.pk]
         return review.self_total, review.appraised_total
 
     def status(
@@ -215,18 +215,25 @@ class CouncilFacts:
 
 
 def council_facts(working: list[Assessment], review_ids: list[int]) -> CouncilFacts:
-    """The answers of the ``working`` assessments, and the decisions, rounds and open questions
-    of the reviews, for the workspace page and the API's list alike."""
-    answers: dict[int, list[Answer]] = defaultdict(list)
-    for answer in (
-        Answer.objects.filter(assessment__in=working)
-        .select_related("criterion")
-        .only("assessment_id", "inputs", "criterion__code")
-    ):
-        answers[answer.assessment_id].append(answer)
+    """The live totals of the ``working`` assessments (each with its ``review``, ``group`` and
+    ``period`` at hand), and the decisions, rounds and open questions of the reviews, for the
+    workspace page and the API's list alike."""
+    decided: Counter[int] = Counter(
+        dict(
+            Decision.objects.filter(review_id__in=review_ids)
+            .values("review_id")
+            .annotate(n=Count("id"))
+            .values_list("review_id", "n")
+        )
+    )
     decisions: dict[int, list[Decision]] = defaultdict(list)
-    for decision in Decision.objects.filter(review_id__in=review_ids).select_related("criterion"):
+    for decision in (
+        Decision.objects.filter(review__assessment__in=working)
+        .select_related("criterion")
+        .only("review_id", "kind", "inputs", "score", "version", "criterion__code")
+    ):
         decisions[decision.review_id].append(decision)
+    live = live_totals([(a, a.review, decisions.get(a.review.pk, [])) for a in working])
     latest: dict[int, Round] = {}
     for round_ in Round.objects.filter(review_id__in=review_ids).order_by("number"):
         latest[round_.review_id] = round_
@@ -238,9 +245,7 @@ def council_facts(working: list[Assessment], review_ids: list[int]) -> CouncilFa
         questions[review_id] += 1
         if round_id is not None:
             waiting_in_round[round_id] += 1
-    return CouncilFacts(
-        {a.pk for a in working}, answers, decisions, latest, questions, waiting_in_round
-    )
+    return CouncilFacts(live, decided, latest, questions, waiting_in_round)
 
 
 def home_status(
