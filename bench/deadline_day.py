@@ -1195,7 +1195,9 @@ def report(
 # ---------------------------------------------------------------- the checks
 
 
-def check_writes(ledger: Ledger, plan: Plan, media: Path, tmp: Path) -> list[str]:
+def check_writes(
+    ledger: Ledger, plan: Plan, media: Path, tmp: Path, env: dict[str, str]
+) -> list[str]:
     """Every acknowledged write in the database exactly once; nothing half-written."""
     from django.db import connections
 
@@ -1302,8 +1304,28 @@ def check_writes(ledger: Ledger, plan: Plan, media: Path, tmp: Path) -> list[str
     if twice:
         failures.append(f"unacknowledged uploads stored twice: {twice[:5]}")
 
-    on_disk = {str(p.relative_to(media)) for p in (media / "evidence").rglob("*") if p.is_file()}
+    def stored() -> set[str]:
+        return {str(p.relative_to(media)) for p in (media / "evidence").rglob("*") if p.is_file()}
+
+    on_disk = stored()
     named = {e.file.name for e in rows if e.file}
+    left = sorted(on_disk - named)  # a worker killed between storing a file and its row
+    # What the operator's `dti sweep` (at every start of scripts/serve, and daily) removes; here
+    # at once (--older-than 0), the server being stopped and no upload in flight.
+    swept = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "dti"), "sweep", "--older-than", "0", "--lang", "en"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(
+        f"dti sweep: {len(left)} files without a row before it; "
+        + (swept.stdout.strip().splitlines() or ["(no output)"])[-1]
+    )
+    if swept.returncode != 0:
+        failures.append(f"dti sweep failed: {swept.stderr.strip()[-500:]}")
+    on_disk = stored()
     orphans = sorted(on_disk - named)
     missing = sorted(named - on_disk)
     cut = [
@@ -1320,7 +1342,7 @@ def check_writes(ledger: Ledger, plan: Plan, media: Path, tmp: Path) -> list[str
         f"{'PASS' if ok else 'FAIL'}"
     )
     for label, items in (
-        ("files without a row (orphans)", orphans),
+        ("files without a row (orphans) after dti sweep", orphans),
         ("rows without their file", missing),
         ("rows whose file is cut short", cut),
         ("temporary files left behind", leftovers),
@@ -1652,7 +1674,7 @@ def main() -> None:
 
         print()
         time.sleep(1.0)  # let a killed worker's PostgreSQL session end
-        failures += check_writes(ledger, plan, media, tmp)
+        failures += check_writes(ledger, plan, media, tmp, env)
         traces = server.tracebacks()
         print(f"server log: {len(traces)} tracebacks")
         if traces and args.fault == "none":

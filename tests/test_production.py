@@ -402,21 +402,20 @@ def s3_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    endpoint = f"http://{host}:{port}"
+    # moto keeps its buckets in the process, from one server to the next: start empty.
+    with socket.create_connection((host, port), timeout=5) as reset:
+        reset.sendall(b"POST /moto-api/reset HTTP/1.0\r\nContent-Length: 0\r\n\r\n")
+        assert reset.recv(100).startswith(b"HTTP/1.")
+    yield endpoint
     server.stop()
 
 
-def test_evidence_round_trip_through_s3(
-    s3_endpoint: str,
-    tmp_path: Path,
-    settings: Any,
-    personas: Any,
-    builtin_frameworks: dict[str, Any],
-    django_capture_on_commit_callbacks: Any,
-) -> None:
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, tmp_path: Path, settings: Any) -> Any:
+    """DTI's file storage in a bucket of the S3 server, under the prefix ``bacninh``, as the
+    production settings make it from their variables; a boto3 client on that bucket."""
     import boto3
-
-    from dti.assessments.models import Evidence
 
     env = production_env(
         tmp_path,
@@ -442,7 +441,19 @@ def test_evidence_round_trip_through_s3(
         CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"},
     )
     settings.STORAGES = storages
+    return bucket
 
+
+def test_evidence_round_trip_through_s3(
+    s3_bucket: Any,
+    tmp_path: Path,
+    personas: Any,
+    builtin_frameworks: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from dti.assessments.models import Evidence
+
+    bucket = s3_bucket
     case = AssessmentCase(personas, builtin_frameworks)
     assert upload(case, PDF).status_code == 302
     evidence = Evidence.objects.get()
@@ -467,6 +478,39 @@ def test_evidence_round_trip_through_s3(
         assert case.client("officer_a").post(remove).status_code == 302
     assert bucket.list_objects_v2(Bucket="dti-evidence").get("Contents", []) == []
     assert case.client("officer_a").get(url).status_code == 404
+
+
+def test_the_sweep_removes_unnamed_objects_from_the_bucket(
+    s3_bucket: Any, personas: Any, builtin_frameworks: dict[str, Any]
+) -> None:
+    """``dti sweep`` on S3-compatible storage: the object a killed worker left without its row
+    goes once older than the cut-off; the evidence's own object and anything outside the upload
+    folders stay."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    from dti.assessments.models import Evidence
+
+    case = AssessmentCase(personas, builtin_frameworks)
+    assert upload(case, PDF).status_code == 302
+    evidence = Evidence.objects.get()
+    orphan = default_storage.save("evidence/1/1/0123456789abcdef", ContentFile(b"half"))
+    default_storage.save("imports/waiting.xlsx", ContentFile(b"PK"))
+
+    def keys() -> set[str]:
+        listed = s3_bucket.list_objects_v2(Bucket="dti-evidence").get("Contents", [])
+        return {item["Key"] for item in listed}
+
+    out = io.StringIO()
+    call_command("sweep", "--lang", "en", stdout=out)  # both younger than an hour
+    assert "2 stored files checked; 0 that no record names removed" in out.getvalue()
+    assert "1 younger than 60 minutes left alone" in out.getvalue()
+    call_command("sweep", "--older-than", "0", "--lang", "en", stdout=out)
+    assert f"removed {orphan}" in out.getvalue()
+    assert keys() == {f"bacninh/{evidence.file.name}", "bacninh/imports/waiting.xlsx"}
 
 
 # ------------------------------------------------------------------ Redis

@@ -186,7 +186,9 @@ def live_totals(
     """Self-assessed and appraised totals of submitted assessments under appraisal, by assessment
     id: from the cache when nothing they depend on changed since they were computed, otherwise
     scored (with every missing unit's answers read in one query) and kept for next time."""
-    keys = {assessment.pk: _totals_key(assessment, decisions) for assessment, _r, decisions in units}
+    keys = {
+        assessment.pk: _totals_key(assessment, decisions) for assessment, _r, decisions in units
+    }
     kept = cache.get_many(list(keys.values()))
     totals: dict[int, tuple[Decimal, Decimal]] = {}
     missing = []

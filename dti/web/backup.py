@@ -57,6 +57,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dti.web.sweep import file_names
+
 FORMAT = "dti-backup"
 #: The version of the archive layout this DTI writes; it reads this version and older ones.
 FORMAT_VERSION = 1
@@ -287,7 +289,7 @@ def _write_archive(raw: IO[bytes], partial: Path, path: Path, alias: str) -> Sum
                 manifest["models"].append(entry)
                 summary.rows += entry["rows"]
                 summary.tables += 1
-                referenced |= _referenced_files(model, alias)
+                referenced |= file_names(model, alias)
         files = []
         media_root = Path(settings.MEDIA_ROOT)
         skip = {partial.resolve(), path.resolve()}
@@ -325,17 +327,6 @@ def _write_model(archive: zipfile.ZipFile, model: type[models.Model], alias: str
         "size": writer.size,
         "sha256": writer.sha256.hexdigest(),
     }
-
-
-def _referenced_files(model: type[models.Model], alias: str) -> set[str]:
-    names: set[str] = set()
-    for f in _fields(model):
-        if isinstance(f, models.FileField):
-            rows = model._base_manager.using(alias).exclude(**{f.attname: ""})
-            names.update(
-                rows.exclude(**{f"{f.attname}__isnull": True}).values_list(f.attname, flat=True)
-            )
-    return names
 
 
 def _media_files(root: Path, skip: set[Path]) -> Iterator[tuple[str, Path]]:
