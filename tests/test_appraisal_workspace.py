@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
-from helpers import AppraisalCase, AssessmentCase
+from helpers import AppraisalCase, AssessmentCase, results_case
 
 from dti.appraisal import actions as appraisal_actions
 from dti.appraisal.models import Decision, Message, Review, Round
@@ -435,6 +435,28 @@ def test_the_home_page_lists_the_units_with_their_progress(case: AppraisalCase) 
     html = page(case.client("chair"), reverse("appraisal:home"))
     assert "Sở Y tế" in html and "Not submitted" in html
     assert reverse("appraisal:council", args=[case.period.pk]) in html
+
+
+def test_finished_periods_are_folded_until_asked_for(
+    personas: Any, builtin_frameworks: dict[str, Any]
+) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        case = results_case(personas, builtin_frameworks, approve=True)
+    home = reverse("appraisal:home")
+    client = case.client("chair")
+    html = page(client, home)
+    assert "2 units, appraisal finished." in html
+    assert review_url(case) not in html
+    show = f"{home}?period={case.period.pk}#period-{case.period.pk}"
+    assert f'href="{show}"' in html
+    html = page(client, show.split("#")[0])
+    assert review_url(case) in html and "Sở Y tế" in html and "Hide the units" in html
+    # the appraiser of unit A sees their one unit, folded the same way
+    html = page(case.client("appraiser"), home)
+    assert "1 unit, appraisal finished." in html and review_url(case) not in html
+    # a period that is not one of them, or no number at all: all folded, no error
+    for odd in ("999999", "abc", "1%00"):
+        assert review_url(case) not in page(client, f"{home}?period={odd}")
 
 
 # ------------------------------------------------------------------ queries

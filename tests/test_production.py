@@ -390,7 +390,10 @@ def upload(case: AssessmentCase, data: bytes, name: str = "Quyết định 105.p
 def file_url(case: AssessmentCase) -> str:
     from dti.assessments.models import Evidence
 
-    evidence = Evidence.objects.get(assessment=case.assessment)
+    return file_url_of(case, Evidence.objects.get(assessment=case.assessment))
+
+
+def file_url_of(case: AssessmentCase, evidence: Any) -> str:
     return reverse("assessments:evidence_file", args=[case.assessment.pk, evidence.pk])
 
 
@@ -511,6 +514,70 @@ def test_the_sweep_removes_unnamed_objects_from_the_bucket(
     call_command("sweep", "--older-than", "0", "--lang", "en", stdout=out)
     assert f"removed {orphan}" in out.getvalue()
     assert keys() == {f"bacninh/{evidence.file.name}", "bacninh/imports/waiting.xlsx"}
+
+
+def test_backup_and_restore_through_s3(
+    s3_bucket: Any, tmp_path: Path, personas: Any, builtin_frameworks: dict[str, Any]
+) -> None:
+    """With the files in a bucket, ``dti backup`` reads them through the storage API and
+    ``dti restore`` writes them back there; a restore that fails puts back the objects it
+    replaced."""
+    import zipfile
+
+    from django.core.files.storage import default_storage
+
+    from dti.assessments.models import Evidence
+    from dti.web.backup import BackupError, restore_backup, write_backup
+
+    second = PDF + b"% the second file\n"
+    case = AssessmentCase(personas, builtin_frameworks)
+    assert upload(case, PDF).status_code == 302
+    assert upload(case, second, "Kế hoạch.pdf").status_code == 302
+    first, other = Evidence.objects.order_by("pk")
+    archive = tmp_path / "dti.zip"
+    summary = write_backup(archive)
+    assert summary.files == 2 and summary.missing == []
+    assert summary.manifest["storage"] == "S3Storage"
+    with zipfile.ZipFile(archive) as opened:
+        assert opened.read(f"media/{first.file.name}") == PDF
+        assert opened.read(f"media/{other.file.name}") == second
+    assert not list(tmp_path.rglob("evidence"))  # nothing read from or left on the local disk
+
+    def content(name: str) -> bytes:
+        body = s3_bucket.get_object(Bucket="dti-evidence", Key=f"bacninh/{name}")["Body"]
+        return bytes(body.read())
+
+    # The bucket changed since: both objects differ. A restore that fails on the second object
+    # puts the first one back as it was, and the database as it was.
+    for name in (first.file.name, other.file.name):
+        s3_bucket.put_object(Bucket="dti-evidence", Key=f"bacninh/{name}", Body=b"changed")
+    Evidence.objects.filter(pk=other.pk).update(summary="đổi sau sao lưu")
+    save, calls = default_storage.save, []
+
+    def failing_save(name: str, content: Any, **kwargs: Any) -> str:
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("the bucket refused the object")
+        return save(name, content, **kwargs)
+
+    default_storage.save = failing_save  # type: ignore[method-assign]
+    try:
+        with pytest.raises(OSError, match="refused"):
+            restore_backup(archive, force=True)
+    finally:
+        del default_storage.save
+    assert content(first.file.name) == content(other.file.name) == b"changed"
+    assert Evidence.objects.get(pk=other.pk).summary == "đổi sau sao lưu"
+
+    with pytest.raises(BackupError, match="already holds data"):
+        restore_backup(archive)
+    restored = restore_backup(archive, force=True)
+    assert restored.files == 2
+    assert content(first.file.name) == PDF and content(other.file.name) == second
+    assert Evidence.objects.get(pk=other.pk).summary == ""
+    # and read back through DTI's own view
+    response = case.client("officer_a").get(file_url_of(case, first))
+    assert b"".join(response.streaming_content) == PDF
 
 
 # ------------------------------------------------------------------ Redis

@@ -103,7 +103,20 @@ def home(request: HttpRequest) -> HttpResponse:
     periods = Period.objects.filter(status__in=[*WORKING, *HISTORY]).order_by(
         "-year", "-created_at"
     )
-    sections = [_period_section(access, period) for period in periods]
+    # Periods under appraisal in full; finished ones (history) folded to one line unless asked
+    # for with ``?period=<id>``: their units are one click away, the page stays quick.
+    shown = request.GET.get("period", "")
+    sections = [
+        _period_section(access, period)
+        if period.status not in HISTORY or shown == str(period.pk)
+        else {
+            "period": period,
+            "history": True,
+            "folded": True,
+            "units": len(assessments_for_appraiser(access, period)),
+        }
+        for period in periods
+    ]
     return render(
         request,
         "appraisal/workspace/home.html",

@@ -28,16 +28,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import io
 import json
 import os
+import shutil
 import stat
 import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path, PurePosixPath
@@ -48,6 +50,8 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -57,7 +61,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dti.web.sweep import file_names
+from dti.web.sweep import FOLDERS, file_names, stored_names
 
 FORMAT = "dti-backup"
 #: The version of the archive layout this DTI writes; it reads this version and older ones.
@@ -222,13 +226,17 @@ def _mismatch(name: str) -> str:
     ) % {"name": name}
 
 
-def _file_sha256(path: Path) -> tuple[int, str]:
+def _sha256(handle: IO[bytes]) -> tuple[int, str]:
     digest, size = hashlib.sha256(), 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
     return size, digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> tuple[int, str]:
+    with path.open("rb") as handle:
+        return _sha256(handle)
 
 
 # ------------------------------------------------------------ backup
@@ -291,11 +299,17 @@ def _write_archive(raw: IO[bytes], partial: Path, path: Path, alias: str) -> Sum
                 summary.tables += 1
                 referenced |= file_names(model, alias)
         files = []
-        media_root = Path(settings.MEDIA_ROOT)
-        skip = {partial.resolve(), path.resolve()}
-        for relative, source in _media_files(media_root, skip):
-            entry = _write_file(archive, relative, source)
-            entry["referenced"] = relative in referenced
+        storage = default_storage
+        if on_media_root(storage):
+            skip = {partial.resolve(), path.resolve()}
+            sources: Iterator[Source] = _media_files(Path(settings.MEDIA_ROOT), skip)
+            manifest["storage"] = "media"
+        else:
+            sources = _stored_files(storage)
+            manifest["storage"] = storage.__class__.__name__
+        for source in sources:
+            entry = _write_file(archive, source)
+            entry["referenced"] = source.name in referenced
             files.append(entry)
             summary.files += 1
             summary.file_bytes += entry["size"]
@@ -329,39 +343,77 @@ def _write_model(archive: zipfile.ZipFile, model: type[models.Model], alias: str
     }
 
 
-def _media_files(root: Path, skip: set[Path]) -> Iterator[tuple[str, Path]]:
-    """Every regular file under ``root`` (links are not followed), as a POSIX path and a path."""
+@dataclass(frozen=True)
+class Source:
+    """A stored file to back up: its name under the media folder or in the bucket, its size and
+    modification time, and how to open it."""
+
+    name: str
+    size: int
+    modified: float
+    open: Callable[[], IO[bytes]]
+
+
+def on_media_root(storage: Storage) -> bool:
+    """Whether the files are on the local disk under MEDIA_ROOT (otherwise in a bucket)."""
+    return (
+        isinstance(storage, FileSystemStorage)
+        and Path(storage.location).resolve() == Path(settings.MEDIA_ROOT).resolve()
+    )
+
+
+def _media_files(root: Path, skip: set[Path]) -> Iterator[Source]:
+    """Every regular file under ``root`` (links are not followed)."""
     if not root.is_dir():
         return
     for folder, dirs, names in os.walk(root):
         dirs.sort()
         for name in sorted(names):
             source = Path(folder) / name
-            if not stat.S_ISREG(source.lstat().st_mode) or source.resolve() in skip:
+            status = source.lstat()
+            if not stat.S_ISREG(status.st_mode) or source.resolve() in skip:
                 continue
             relative = source.relative_to(root).as_posix()
-            if not relative.isprintable() or "\\" in relative:
-                raise BackupError(
-                    _(
-                        "The media folder holds a file whose name cannot be stored (%(name)s); "
-                        "rename or remove it and back up again."
-                    )
-                    % {"name": ascii(relative)}
-                )
-            yield relative, source
+            _check_name(relative)
+            yield Source(
+                relative, status.st_size, status.st_mtime, functools.partial(source.open, "rb")
+            )
 
 
-def _write_file(archive: zipfile.ZipFile, relative: str, source: Path) -> dict[str, Any]:
-    status = source.stat()
-    info = _zip_info(MEDIA_DIR + relative, status.st_mtime)
-    info.file_size = status.st_size  # decides whether the member needs ZIP64
+def _stored_files(storage: Storage) -> Iterator[Source]:
+    """Every upload in the bucket (evidence, steering reports), through the storage API."""
+    for folder in FOLDERS:
+        for name in stored_names(storage, folder):
+            _check_name(name)
+            yield Source(
+                name,
+                storage.size(name),
+                storage.get_modified_time(name).timestamp(),
+                functools.partial(storage.open, name, "rb"),
+            )
+
+
+def _check_name(relative: str) -> None:
+    if not relative.isprintable() or "\\" in relative or not safe_name(relative):
+        raise BackupError(
+            _(
+                "The media folder holds a file whose name cannot be stored (%(name)s); "
+                "rename or remove it and back up again."
+            )
+            % {"name": ascii(relative)}
+        )
+
+
+def _write_file(archive: zipfile.ZipFile, source: Source) -> dict[str, Any]:
+    info = _zip_info(MEDIA_DIR + source.name, source.modified)
+    info.file_size = source.size  # decides whether the member needs ZIP64
     digest, size = hashlib.sha256(), 0
-    with source.open("rb") as handle, archive.open(info, "w") as out:
+    with source.open() as handle, archive.open(info, "w") as out:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
-    return {"path": relative, "size": size, "sha256": digest.hexdigest()}
+    return {"path": source.name, "size": size, "sha256": digest.hexdigest()}
 
 
 def _zip_info(name: str, timestamp: float) -> zipfile.ZipInfo:
@@ -451,7 +503,11 @@ def _restore(archive: zipfile.ZipFile, path: Path, force: bool, alias: str) -> S
             )
             % {"tables": ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")}
         )
-    media = _MediaWriter(Path(settings.MEDIA_ROOT))
+    media: _MediaWriter | _StorageWriter = (
+        _MediaWriter(Path(settings.MEDIA_ROOT))
+        if on_media_root(default_storage)
+        else _StorageWriter(default_storage)
+    )
     unchanged = media.plan(files, force)
     for entry in entries:
         _verify(archive, entry["member"], entry["size"], entry["sha256"])
@@ -779,3 +835,74 @@ class _MediaWriter:
                 with contextlib.suppress(OSError):  # restored all the same
                     kept.unlink(missing_ok=True)
         self.placed, self.made = [], []
+
+
+class _StorageWriter:
+    """Places the archive's files in a bucket (S3-compatible storage) through the storage API
+    and can take them all back: an object it replaces waits in a local temporary file until the
+    restore commits."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.placed: list[tuple[str, IO[bytes] | None]] = []  # (name written, what it replaced)
+
+    def plan(self, files: Iterable[dict[str, Any]], force: bool) -> set[str]:
+        """The names already in the bucket with the same content; refuse others unless forced."""
+        unchanged = set()
+        for entry in files:
+            name = entry["path"]
+            if not self.storage.exists(name):
+                continue
+            with self.storage.open(name, "rb") as handle:
+                same = _sha256(handle) == (entry["size"], entry["sha256"])
+            if same:
+                unchanged.add(name)
+            elif not force:
+                raise BackupError(
+                    _(
+                        "%(path)s exists in the file storage with other content. Add --force to "
+                        "replace it."
+                    )
+                    % {"path": name}
+                )
+        return unchanged
+
+    def write(self, archive: zipfile.ZipFile, entry: dict[str, Any]) -> None:
+        name, member = entry["path"], MEDIA_DIR + entry["path"]
+        with tempfile.TemporaryFile() as staged:
+            with _HashingReader(archive.open(member), member, entry["size"]) as reader:
+                while chunk := reader.read(CHUNK):
+                    staged.write(chunk)
+            if reader.size != entry["size"] or reader.sha256.hexdigest() != entry["sha256"]:
+                raise BackupError(_mismatch(member))
+            kept = None
+            if self.storage.exists(name):
+                kept = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by commit() or undo()
+                with self.storage.open(name, "rb") as old:
+                    shutil.copyfileobj(old, kept, CHUNK)
+                self.storage.delete(name)
+            self.placed.append((name, kept))
+            staged.seek(0)
+            saved = self.storage.save(name, File(staged))
+        if saved != name:  # a storage that renames instead of writing where it was told
+            self.storage.delete(saved)
+            raise BackupError(
+                _("%(path)s could not be written under its own name. Nothing was restored.")
+                % {"path": name}
+            )
+
+    def undo(self) -> None:
+        for name, kept in reversed(self.placed):
+            with contextlib.suppress(OSError):
+                self.storage.delete(name)
+            if kept is not None:
+                kept.seek(0)
+                self.storage.save(name, File(kept))
+                kept.close()
+        self.placed = []
+
+    def commit(self) -> None:
+        for _name, kept in self.placed:
+            if kept is not None:
+                kept.close()
+        self.placed = []
