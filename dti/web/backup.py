@@ -7,7 +7,9 @@ The archive::
     data/<app_label>.<model_name>.jsonl    one member per model, auto-created M2M tables included:
                                            Django's JSON Lines serialisation, one row a line,
                                            primary keys kept, datetimes to the microsecond
-    media/<path under MEDIA_ROOT>          every file under MEDIA_ROOT, byte for byte
+    media/<path under MEDIA_ROOT>          every file under MEDIA_ROOT, byte for byte (with the
+                                           files in a bucket: every upload in it, read and
+                                           written back through Django's storage API)
 
 The manifest holds the format and its version, DTI's and Django's versions, when and from which
 database vendor the archive was made, the applied migrations per app, each model's table, row
