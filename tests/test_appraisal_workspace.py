@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
@@ -58,10 +59,11 @@ def page(client: Any, url: str) -> str:
 
 
 def card(html: str, code: str) -> str:
-    """The HTML of one criterion's card on the unit's page."""
+    """The HTML of one criterion's card on the unit's page, character references resolved (an
+    apostrophe may come as &#x27;)."""
     match = re.search(rf'<article class="ws-crit[^"]*" id="c-{re.escape(code)}">', html)
     assert match is not None, code
-    return html[match.start() : html.index("</article>", match.start())]
+    return unescape(html[match.start() : html.index("</article>", match.start())])
 
 
 def in_a_week() -> datetime.date:
