@@ -347,3 +347,35 @@ def test_query_counts_are_pinned(case: AppraisalCase, django_assert_num_queries:
         client.get(urls(case)["period"])
     with django_assert_num_queries(7):
         client.get(urls(case)["unit_a"])
+
+
+def test_charts_are_drawn_once_and_again_when_what_they_show_changes(
+    case: AppraisalCase, monkeypatch: Any
+) -> None:
+    """Every visitor sees the same charts: drawn at the first view and kept in the cache under
+    a digest of what they show, so a renamed unit or another language draws them anew."""
+    from dti.results import views_public
+
+    publish(case)
+    drawn: list[str] = []
+    real = views_public.to_svg
+
+    def counting(chart: Any) -> str:
+        drawn.append(chart.description)
+        return str(real(chart))
+
+    monkeypatch.setattr(views_public, "to_svg", counting)
+
+    def charts(language: str = "vi") -> list[str]:
+        html = visitor(language).get(urls(case)["period"]).content.decode()
+        return re.findall(r"<svg.*?</svg>", html, re.S)
+
+    first = charts()
+    assert len(first) >= 2 and len(drawn) == len(first)
+    assert charts() == first and len(drawn) == len(first)  # the second visitor: nothing drawn
+    english = charts("en")
+    assert len(drawn) == 2 * len(first) and english != first
+    Unit.objects.filter(pk=case.personas.unit_a.pk).update(name="Sở Tư pháp tỉnh Bắc Ninh")
+    renamed = charts()
+    assert len(drawn) == 3 * len(first)
+    assert "Sở Tư pháp tỉnh Bắc Ninh" in "".join(renamed) and renamed != first

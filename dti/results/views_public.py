@@ -7,11 +7,13 @@ trends, comparisons, group averages and bests — is read from published periods
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -28,6 +30,7 @@ from dti.results.actions import bands_of
 from dti.results.history import Earlier, Point, history, last_year
 from dti.results.models import UnitResult
 from dti.scoring.numbers import round_points
+from dti.web.backup import dti_version
 
 #: Charts are drawn twice: wide for screens and paper, narrow for phones (the page picks one
 #: with a media query; no script).
@@ -35,6 +38,9 @@ NARROW_WIDTH = 360
 #: the trend shares its row with the table of years
 TREND_WIDTH = 560
 HUNDRED = Decimal(100)
+#: How long a drawn chart stays in the cache (its key changes with anything it shows).
+CHART_SECONDS = 3600
+VERSION = dti_version()
 
 
 def published_period_or_404(period_id: int) -> Period:
@@ -72,14 +78,46 @@ class ChartPair:
     description: str
 
 
-def _pair(draw: Any, narrow: bool = True, width: int = WEB_WIDTH) -> ChartPair:
-    wide: Chart = draw(width)
-    small: Chart | None = draw(NARROW_WIDTH) if narrow else None
+def _pair(
+    draw: Callable[..., Chart],
+    arguments: dict[str, Any],
+    narrow: bool = True,
+    width: int = WEB_WIDTH,
+    wide_only: dict[str, Any] | None = None,
+) -> ChartPair:
+    """``draw(**arguments, width=…)`` wide (with ``wide_only`` too) and, unless ``narrow`` is
+    false, for phones. Published results do not change, and every visitor of a page sees the
+    same charts: they are kept in the cache under a digest of everything they are drawn from
+    (and DTI's version, for a change in the drawing itself)."""
+    wide_only = wide_only or {}
+    key = (
+        "dti:chart:"
+        + hashlib.sha256(
+            repr(
+                (
+                    draw.__module__,
+                    draw.__qualname__,
+                    sorted(arguments.items()),
+                    narrow,
+                    width,
+                    sorted(wide_only.items()),
+                    VERSION,
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    kept = cache.get(key)
+    if kept is None:
+        wide: Chart = draw(**arguments, **wide_only, width=width)
+        small: Chart | None = draw(**arguments, width=NARROW_WIDTH) if narrow else None
+        kept = (to_svg(wide), None if small is None else to_svg(small), wide.description)
+        cache.set(key, kept, CHART_SECONDS)
+    svg, narrow_svg, description = kept
     return ChartPair(
         # to_svg escapes every text it writes: the markup is safe to put in the page.
-        wide=mark_safe(to_svg(wide)),  # noqa: S308
-        narrow=None if small is None else mark_safe(to_svg(small)),  # noqa: S308
-        description=wide.description,
+        wide=mark_safe(svg),  # noqa: S308
+        narrow=None if narrow_svg is None else mark_safe(narrow_svg),  # noqa: S308
+        description=description,
     )
 
 
@@ -203,32 +241,32 @@ def _group_ranking(
     rows = [RankingRow(r.rank, r.unit.name, r.total, key=str(r.unit_id)) for r in results]
     bars_title = _("Total score of each unit, %(group)s") % {"group": group.name}
     bars = _pair(
-        lambda width: ranking_bars(
-            rows,
-            maximum,
-            bars_title,
-            lang=lang,
-            average=average,
-            average_label=_("Group average"),
-            width=width,
-            show_title=False,
-        )
+        ranking_bars,
+        {
+            "rows": rows,
+            "maximum": maximum,
+            "title": bars_title,
+            "lang": lang,
+            "average": average,
+            "average_label": _("Group average"),
+            "show_title": False,
+        },
     )
     heat = None
     if heads:
         heat_title = _("Pillar scores of each unit, %(group)s") % {"group": group.name}
         heat = _pair(
-            lambda width: heatmap(
-                [r.unit.name for r in results],
-                [h.title for h in heads],
-                [line.scores for line in lines],
-                [h.max for h in heads],
-                heat_title,
-                lang=lang,
-                legend_label=_("Colour: share of the pillar's maximum"),
-                width=width,
-                show_title=False,
-            ),
+            heatmap,
+            {
+                "rows": [r.unit.name for r in results],
+                "columns": [h.title for h in heads],
+                "values": [line.scores for line in lines],
+                "maxima": [h.max for h in heads],
+                "title": heat_title,
+                "lang": lang,
+                "legend_label": _("Colour: share of the pillar's maximum"),
+                "show_title": False,
+            },
             narrow=False,
         )
     counts = {b.label: 0 for b in bands}
@@ -419,30 +457,30 @@ def unit(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
             "unit": unit_name
         }
         radar_pair = _pair(
-            lambda width: radar(
-                axes,
-                series,
-                [p.max for p in pillars],
-                radar_title,
-                lang=lang,
-                width=width,
-                show_title=False,
-            )
+            radar,
+            {
+                "axes": axes,
+                "series": series,
+                "maximum": [p.max for p in pillars],
+                "title": radar_title,
+                "lang": lang,
+                "show_title": False,
+            },
         )
 
     points = history(result.unit)
     trend_title = _("Total score of %(unit)s over the years") % {"unit": unit_name}
     trend_pair = _pair(
-        lambda width: trend(
-            [p.year for p in points],
-            [Series(_("Total score"), [p.total for p in points])],
-            trend_title,
-            lang=lang,
-            width=width,
-            height=260 if width == TREND_WIDTH else None,
-            show_title=False,
-        ),
+        trend,
+        {
+            "years": [p.year for p in points],
+            "series": [Series(_("Total score"), [p.total for p in points])],
+            "title": trend_title,
+            "lang": lang,
+            "show_title": False,
+        },
         width=TREND_WIDTH,
+        wide_only={"height": 260},
     )
     years = [
         YearLine(p, dti_text(p.dti, lang), p.period.pk == period.pk, not p.merged_from)
