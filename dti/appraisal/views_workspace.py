@@ -461,7 +461,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "notices": general_notices,
         "messages": [],  # shown by this page itself: those about a criterion in its card
         "kinds": Decision.Kind,
-        "asks": Message.Asks.choices,
+        "asks": [(value, str(label)) for value, label in Message.Asks.choices],
         "t": _words(),
         # The same hidden field in every card's forms, made once rather than by a tag in each.
         "csrf_field": format_html(
@@ -524,7 +524,11 @@ def _flag(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
 
 def _piece(assessment: Assessment, evidence: Evidence) -> dict[str, Any]:
     """A piece of evidence as the page shows it: a file previewed, a link, a document."""
-    piece: dict[str, Any] = {"evidence": evidence, "kind": evidence.kind}
+    piece: dict[str, Any] = {
+        "evidence": evidence,
+        "kind": evidence.kind,
+        "kind_label": str(Evidence.Kind(evidence.kind).label),
+    }
     if evidence.kind == Evidence.Kind.FILE:
         url = reverse("appraisal:evidence_file", args=[assessment.pk, evidence.pk])
         inline = evidence.content_type in uploads.INLINE_CONTENT_TYPES
