@@ -516,12 +516,14 @@ def test_the_sweep_removes_unnamed_objects_from_the_bucket(
     assert keys() == {f"bacninh/{evidence.file.name}", "bacninh/imports/waiting.xlsx"}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_through_s3(
     s3_bucket: Any, tmp_path: Path, personas: Any, builtin_frameworks: dict[str, Any]
 ) -> None:
     """With the files in a bucket, ``dti backup`` reads them through the storage API and
     ``dti restore`` writes them back there; a restore that fails puts back the objects it
-    replaced."""
+    replaced. (In real transactions: the restore is the outermost one, as when an operator runs
+    it, and PostgreSQL truncates no table the same transaction has written.)"""
     import zipfile
 
     from django.core.files.storage import default_storage
