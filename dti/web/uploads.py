@@ -2,7 +2,7 @@
 temporary file, which disappears with the process however the process ends.
 
 Django's own handler spools such uploads (over ``FILE_UPLOAD_MAX_MEMORY_SIZE``, 2.5 MB) to a named
-file, ``tmpXXXX.upload.pdf``, and deletes it when the request ends; a worker killed meanwhile
+file, ``tmp<random>.upload.pdf``, and deletes it when the request ends; a worker killed meanwhile
 (SIGKILL, out of memory, gunicorn's timeout) leaves it behind for good. An unnamed file
 (``O_TMPFILE``, or unlinked as soon as it is made) has no name to leave behind. The storage copies
 it in chunks, as it does an upload kept in memory (``bench/deadline_day.py --fault kill-worker``).
