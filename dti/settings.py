@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "dti.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dti.accounts.middleware.SessionRefreshMiddleware",
     "dti.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +119,14 @@ TEMPLATES = [
                 "dti.web.context.nav",
             ],
         },
+    },
+    {
+        # The long lists of the busiest pages (criteria cards and rows): see dti/web/jinja.py.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "dti.web.jinja.environment"},
     },
 ]
 
@@ -149,9 +158,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "start"
 
-# Sessions end after this many seconds without a request, and when the browser closes.
+# Sessions end after this many seconds without a request, and when the browser closes. A session
+# in use is refreshed every few minutes, not written on every request: see
+# dti.accounts.middleware.SessionRefreshMiddleware.
 SESSION_COOKIE_AGE = env_int("DTI_SESSION_SECONDS", 2 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -203,6 +203,48 @@ def test_session_expires_after_inactivity(personas: Any, settings: Any) -> None:
         )
 
 
+def test_a_session_in_use_stays_alive_and_is_written_every_few_minutes(
+    personas: Any, settings: Any
+) -> None:
+    """Not on every request (that was a database write per page view): once the last refresh is
+    five minutes old. Used every ten minutes for three hours, it lives; left idle, it ends."""
+    from django.contrib.sessions.models import Session
+
+    now = timezone.now()
+    url = f"/units/{personas.unit_a.pk}/"
+    client = Client()
+    with time_machine.travel(now, tick=False):
+        sign_in(client, "officer_a")
+        assert client.get(url).status_code == 200
+    key = client.cookies["sessionid"].value
+    written = Session.objects.get(session_key=key).expire_date
+    assert written == now + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(now + datetime.timedelta(minutes=4), tick=False):
+        assert client.get(url).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == written  # not written again
+    for minutes in range(10, 181, 10):
+        moment = now + datetime.timedelta(minutes=minutes)
+        with time_machine.travel(moment, tick=False):
+            assert client.get(url).status_code == 200, minutes
+        expires = Session.objects.get(session_key=key).expire_date
+        assert expires == moment + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    idle = moment + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    with time_machine.travel(idle, tick=False):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("accounts:login")
+        )
+
+
+def test_a_visitor_without_a_session_gets_none(personas: Any) -> None:
+    from django.contrib.sessions.models import Session
+
+    client = Client()
+    assert client.get(reverse("accounts:login")).status_code == 200
+    assert "sessionid" not in client.cookies
+    assert not Session.objects.exists()
+
+
 def test_passwords_are_hashed_with_argon2(personas: Any, settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = personas.users["leader_a"]

@@ -532,9 +532,10 @@ def test_query_counts_do_not_grow_with_the_framework(
         case.client("staff_a"),
         case.client("leader_a"),
     )
-    assert _count(officer, case.url("departments")) == 13
-    assert _count(staff, case.url("departments")) == 15
-    assert _count(leader, case.url("summary")) == 11
+    # (the session is not saved again within minutes of the first request)
+    assert _count(officer, case.url("departments")) == 10
+    assert _count(staff, case.url("departments")) == 12
+    assert _count(leader, case.url("summary")) == 8
     actor, access = case.who("leader_a")
     submission = actions.submit_assessment(actor, access, case.assessment)
-    assert _count(leader, case.url("submitted", number=submission.number)) == 11
+    assert _count(leader, case.url("submitted", number=submission.number)) == 8

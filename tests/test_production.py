@@ -443,7 +443,8 @@ def s3_bucket(s3_endpoint: str, tmp_path: Path, settings: Any) -> Any:
         Bucket="dti-evidence",
         CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"},
     )
-    settings.STORAGES = storages
+    # the files in the bucket; the static files as in the other tests (no collectstatic here)
+    settings.STORAGES = {**settings.STORAGES, "default": storages["default"]}
     return bucket
 
 
@@ -514,6 +515,42 @@ def test_the_sweep_removes_unnamed_objects_from_the_bucket(
     call_command("sweep", "--older-than", "0", "--lang", "en", stdout=out)
     assert f"removed {orphan}" in out.getvalue()
     assert keys() == {f"bacninh/{evidence.file.name}", "bacninh/imports/waiting.xlsx"}
+
+
+def test_a_workbook_waiting_for_its_import_is_kept_in_the_bucket(
+    s3_bucket: Any, tmp_path: Path, personas: Any
+) -> None:
+    """Behind a load balancer the confirmation of an import may reach another app server than
+    the upload: the previewed workbook waits in the shared bucket, not on the first one's disk."""
+    from test_units import GOOD_UNITS, admin, apply, counts, pending, upload, workbook
+
+    def keys() -> set[str]:
+        listed = s3_bucket.list_objects_v2(Bucket="dti-evidence").get("Contents", [])
+        return {item["Key"] for item in listed}
+
+    client = admin(personas)
+    assert upload(client, workbook(GOOD_UNITS)).status_code == 302
+    waiting = f"bacninh/imports/{pending(client)['token']}.xlsx"
+    assert keys() == {waiting}
+    assert not list(tmp_path.rglob("*.xlsx"))  # nothing on the local disk
+    assert client.get(reverse("units:import_preview")).context["plan"].problems == []
+    before = counts()
+    assert apply(client).status_code == 302
+    assert counts()["units"] == before["units"] + 2
+    assert keys() == set()  # imported: removed from the bucket
+
+    # Gone from the bucket before the confirmation: refused, nothing imported.
+    assert (
+        upload(client, workbook([[1, "Sở Nội vụ", "snv", "", "Nhóm 1", "", ""]])).status_code == 302
+    )
+    s3_bucket.delete_object(
+        Bucket="dti-evidence", Key=f"bacninh/imports/{pending(client)['token']}.xlsx"
+    )
+    before = counts()
+    response = apply(client)
+    assert counts() == before
+    message = client.get(response["Location"]).content.decode()
+    assert "The uploaded workbook is gone or has changed: upload it again." in message
 
 
 @pytest.mark.django_db(transaction=True)

@@ -676,10 +676,10 @@ def test_queries_do_not_grow_with_the_changes(
     browser = client(case)
     browser.get(url(case))  # the frozen framework is read once and cached
     # the person (4: session, user, security policy, roles), the unit, the period, the result,
-    # the council's decisions, the answers, the group's totals; the session saved (3)
-    with django_assert_num_queries(13):
+    # the council's decisions, the answers, the group's totals (no save of the session)
+    with django_assert_num_queries(10):
         browser.get(url(case))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(10):
         browser.get(url(case) + "?y.1.2=1&n.1.3=4&o.2.2=dung-han&c.5.1=2&all=1")
 
 

@@ -42,6 +42,7 @@ from dti.frameworks.present import describe_rule
 from dti.periods.deadlines import closes_at, submission_open
 from dti.scoring.engine import Result
 from dti.scoring.numbers import format_points, parse_decimal, plain
+from dti.web.jinja import render_list
 
 #: Inputs that are counts of things: "1.250" is read as 1250, as Vietnamese write it.
 WHOLE_INPUTS = ("numerator", "denominator", "count")
@@ -305,15 +306,24 @@ def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
         .values_list("until", flat=True)
         .first(),
         "config": _page_config(assessment, editing),
-        "t": _words(),
         # an open explanation round, or the final appraisal: no query before submission
         "appraisal": unit_appraisal(assessment, now),
     }
+    # The criteria: 60 to 90 rows, drawn by Jinja2 (see dti.web.jinja).
+    context["criteria"] = render_list(
+        "assessments/rows.jinja",
+        {
+            "rows": rows,
+            "show_mine": context["show_mine"],
+            "evidence_url": reverse("assessments:evidence", args=[assessment.pk]),
+            "t": _words(),
+        },
+    )
     return render(request, "assessments/form.html", context)
 
 
 def _words() -> dict[str, str]:
-    """Words every row repeats, translated once per page rather than once per row."""
+    """Every word of the criteria's rows, translated once per page rather than once per row."""
     return {
         "evidence": _("Evidence"),
         "lead": _("Lead"),

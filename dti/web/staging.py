@@ -1,8 +1,10 @@
 """An uploaded workbook waiting between its preview (the dry run) and its import.
 
-The file is kept under MEDIA_ROOT with a random name; the session holds that name (the token),
-the file's sha256 and whatever the import needs to know (the file's name, the plan …). The
-preview posts the token and sha256 back, so an import applies exactly the workbook previewed.
+The file is kept in DTI's file storage (under MEDIA_ROOT, or in the bucket with DTI_S3_BUCKET,
+so that any app server behind a load balancer finds it) with a random name; the session holds
+that name (the token), the file's sha256 and whatever the import needs to know (the file's name,
+the plan …). The preview posts the token and sha256 back, so an import applies exactly the
+workbook previewed.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -31,13 +33,8 @@ class PendingWorkbook:
         self.folder = folder
         self.keep = keep  # uploads left behind (previewed, never imported) go after this
 
-    def _dir(self) -> Path:
-        folder = Path(settings.MEDIA_ROOT) / self.folder
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
-    def _path(self, pending: dict[str, Any]) -> Path:
-        return self._dir() / f"{pending['token']}.xlsx"
+    def _name(self, pending: dict[str, Any]) -> str:
+        return f"{self.folder}/{pending['token']}.xlsx"
 
     def stash(self, request: HttpRequest, data: bytes, **meta: Any) -> dict[str, Any]:
         """Keep `data` for the import, replacing the workbook waiting in this session, if any."""
@@ -45,7 +42,7 @@ class PendingWorkbook:
         self.remove_stale()
         pending = {"token": secrets.token_hex(16), "sha256": hashlib.sha256(data).hexdigest()}
         pending.update(meta)
-        self._path(pending).write_bytes(data)
+        default_storage.save(self._name(pending), ContentFile(data))
         request.session[self.session_key] = pending
         return pending
 
@@ -56,8 +53,9 @@ class PendingWorkbook:
         if not pending:
             return None, None
         try:
-            data = self._path(pending).read_bytes()
-        except OSError:
+            with default_storage.open(self._name(pending), "rb") as stored:
+                data = stored.read()
+        except OSError:  # FileNotFoundError, from the disk or the bucket
             return pending, None
         if hashlib.sha256(data).hexdigest() != pending["sha256"]:
             return pending, None
@@ -67,15 +65,21 @@ class PendingWorkbook:
         """Drop the waiting workbook from the session and the disk; what the session knew."""
         pending: dict[str, Any] | None = request.session.pop(self.session_key, None)
         if pending:
-            self._path(pending).unlink(missing_ok=True)
+            default_storage.delete(self._name(pending))  # nothing happens if it is gone
         return pending
 
     def remove_stale(self) -> None:
         """Remove the uploads of this folder older than `keep`, whoever left them."""
-        cutoff = (timezone.now() - self.keep).timestamp()
-        for path in self._dir().glob("*.xlsx"):
+        cutoff = timezone.now() - self.keep
+        try:
+            _folders, names = default_storage.listdir(self.folder)
+        except FileNotFoundError:
+            return  # nothing was ever kept here
+        for name in names:
+            if not name.endswith(".xlsx"):
+                continue
             try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
+                if default_storage.get_modified_time(f"{self.folder}/{name}") < cutoff:
+                    default_storage.delete(f"{self.folder}/{name}")
             except OSError:
                 pass  # removed meanwhile by another request
