@@ -7,10 +7,12 @@ tested in a subprocess started with it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -318,15 +320,18 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def test_gunicorn_serves_pages_and_hashed_static_files(var_dir: Path) -> None:
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str]) -> Iterator[str]:
+    """DTI served by ``scripts/serve`` (gunicorn, one worker) with ``env`` on a free loopback
+    port, until the block ends; its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = production_env(
-        var_dir,
-        DTI_BIND=f"127.0.0.1:{port}",
-        DTI_WORKERS="1",
-        DTI_VENV=str(Path(sys.executable).parent.parent),
-    )
+    env = {
+        **env,
+        "DTI_BIND": f"127.0.0.1:{port}",
+        "DTI_WORKERS": "1",
+        "DTI_VENV": str(Path(sys.executable).parent.parent),
+    }
     server = subprocess.Popen(
         [str(ROOT / "scripts" / "serve")],
         env=env,
@@ -340,11 +345,25 @@ def test_gunicorn_serves_pages_and_hashed_static_files(var_dir: Path) -> None:
         while True:
             assert server.poll() is None, server.stdout.read().decode()  # type: ignore[union-attr]
             try:
-                status, headers, body = fetch(base + "/accounts/sign-in/")
+                fetch(base + "/accounts/sign-in/")
                 break
             except OSError:
                 assert time.monotonic() < deadline, "gunicorn did not start in 90 seconds"
                 time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        server.stdout.close()  # type: ignore[union-attr]
+
+
+def test_gunicorn_serves_pages_and_hashed_static_files(var_dir: Path) -> None:
+    with gunicorn(production_env(var_dir)) as base:
+        status, headers, body = fetch(base + "/accounts/sign-in/")
         assert status == 200
         assert headers["Server"].startswith("gunicorn")
         assert headers["Content-Security-Policy"] == POLICY
@@ -362,14 +381,6 @@ def test_gunicorn_serves_pages_and_hashed_static_files(var_dir: Path) -> None:
         assert status == 200
         assert b"@font-face" in body
         assert headers["Cache-Control"] == "max-age=60, public"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        server.stdout.close()  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------ S3-compatible storage
@@ -551,6 +562,90 @@ def test_a_workbook_waiting_for_its_import_is_kept_in_the_bucket(
     assert counts() == before
     message = client.get(response["Location"]).content.decode()
     assert "The uploaded workbook is gone or has changed: upload it again." in message
+
+
+MAKE_ADMIN = """
+import json, sys
+import django
+django.setup()
+from dti.accounts.actions import create_user, grant_role, update_user
+from dti.accounts.models import Role
+from dti.audit.trail import Actor
+actor = Actor(None, "test", "test_production")
+user, _password = create_user(actor, "quantri", "Quản trị viên", password=sys.argv[1])
+update_user(actor, user, must_change_password=False)
+grant_role(actor, user, Role.Kind.ADMIN)
+print(json.dumps(user.pk))
+"""
+
+UNITS = """
+import json
+import django
+django.setup()
+from dti.units.models import Unit
+print(json.dumps(sorted(Unit.objects.values_list("code", flat=True))))
+"""
+
+
+def test_two_app_servers_share_one_database_and_one_bucket(
+    var_dir: Path, tmp_path: Path, s3_endpoint: str, s3_bucket: Any
+) -> None:
+    """The scale-out of docs/deploy.md, on one machine: two gunicorn servers, each with its own
+    local disk, one database and one bucket. A person signs in on the first, uploads a units
+    workbook there, and the load balancer sends the confirmation to the second: it finds the
+    session and the workbook, and imports it."""
+    import requests
+    from test_units import workbook
+
+    database = tmp_path / "shared.sqlite3"
+    shutil.copyfile(var_dir / "dti.sqlite3", database)  # migrated
+    common = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DTI_STATIC_ROOT": str(var_dir / "static"),  # collected
+        "DTI_S3_BUCKET": "dti-evidence",
+        "DTI_S3_ENDPOINT_URL": s3_endpoint,
+        "DTI_S3_REGION": "ap-southeast-1",
+        "DTI_S3_ACCESS_KEY": "dti-access",
+        "DTI_S3_SECRET_KEY": "dti-secret-key",
+        "DTI_S3_ADDRESSING_STYLE": "path",
+        "DTI_S3_PREFIX": "bacninh",
+    }
+    first_env = production_env(tmp_path / "first", **common)
+    second_env = production_env(tmp_path / "second", **common)
+    password = secrets.token_urlsafe(16)
+    python(first_env, MAKE_ADMIN, password)
+    browser = requests.Session()  # cookies are the host's, whatever the port: one browser
+
+    def form(base: str, path: str, data: dict[str, str], **files: Any) -> Any:
+        return browser.post(
+            base + path,
+            data={**data, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+            files=files or None,
+            allow_redirects=False,
+            timeout=30,
+        )
+
+    with gunicorn(first_env) as first, gunicorn(second_env) as second:
+        assert browser.get(first + "/accounts/sign-in/", timeout=30).status_code == 200
+        signed_in = form(first, "/accounts/sign-in/", {"username": "quantri", "password": password})
+        assert signed_in.status_code == 302, signed_in.text
+        book = workbook([[1, "Sở Nội vụ", "snv", "Sở, ban, ngành", "", "", ""]])
+        uploaded = form(first, "/units/import/", {}, file=("don-vi.xlsx", book))
+        assert uploaded.status_code == 302, uploaded.text
+        # The workbook waits in the bucket, not on the first server's disk.
+        listed = s3_bucket.list_objects_v2(Bucket="dti-evidence").get("Contents", [])
+        assert [item["Key"].rsplit("/", 1)[0] for item in listed] == ["bacninh/imports"]
+        assert not list(tmp_path.rglob("*.xlsx"))
+
+        preview = browser.get(second + "/units/import/preview/", timeout=30)
+        assert preview.status_code == 200 and "Sở Nội vụ" in preview.text
+        token = re.search(r'name="token" value="([0-9a-f]+)"', preview.text)
+        sha256 = re.search(r'name="sha256" value="([0-9a-f]+)"', preview.text)
+        assert token and sha256
+        applied = form(second, "/units/import/apply/", {"token": token[1], "sha256": sha256[1]})
+        assert applied.status_code == 302 and applied.headers["Location"] == "/units/import/done/"
+    assert python(first_env, UNITS) == ["snv"]
+    assert s3_bucket.list_objects_v2(Bucket="dti-evidence").get("Contents", []) == []
 
 
 @pytest.mark.django_db(transaction=True)
