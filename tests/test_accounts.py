@@ -237,11 +237,15 @@ def test_a_session_in_use_stays_alive_and_is_written_every_few_minutes(
 
 
 def test_a_visitor_without_a_session_gets_none(personas: Any) -> None:
+    """Nor does one whose cookie names a session that ended (signed out, expired)."""
     from django.contrib.sessions.models import Session
 
     client = Client()
     assert client.get(reverse("accounts:login")).status_code == 200
     assert "sessionid" not in client.cookies
+    client.cookies["sessionid"] = "a-session-that-ended-long-ago"
+    assert client.get(reverse("accounts:login")).status_code == 200
+    assert client.get(reverse("public:index")).status_code == 200
     assert not Session.objects.exists()
 
 

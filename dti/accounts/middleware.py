@@ -46,7 +46,8 @@ class SessionRefreshMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
-        if session.session_key is not None:  # visitors without a session get none
+        # Visitors without a session, or with the cookie of one that ended, get none.
+        if session.session_key is not None and session.keys():
             now = int(time.time())
             every = min(300, settings.SESSION_COOKIE_AGE // 10)
             if now - session.get(self.KEY, 0) >= every:
