@@ -724,6 +724,18 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total
 
 
+def peak_resident_mb(pid: int) -> float | None:
+    """The most memory the process has held resident (VmHWM of /proc), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 def named(command: str) -> list[int]:
     """The processes whose command is ``command`` (PostgreSQL's server processes)."""
     found = []
@@ -1655,6 +1667,13 @@ def main() -> None:
             f"PostgreSQL {pg_cpu / elapsed:.2f}, this process (the browsers) "
             f"{own / elapsed:.2f}, anything else {busy * (os.cpu_count() or 1) - (server_cpu + pg_cpu + own) / elapsed:.2f}."
         )
+        peaks = [mb for mb in map(peak_resident_mb, workers_after) if mb is not None]
+        if peaks:
+            print(
+                f"memory: gunicorn's {len(peaks)} workers at most {min(peaks):.0f}–"
+                f"{max(peaks):.0f} MB resident each, {sum(peaks):.0f} MB together (pages shared "
+                "with the master counted in each)."
+            )
         print(
             "targets: "
             + ("PASS" if not missed else "FAIL — " + "; ".join(missed))
