@@ -289,6 +289,13 @@ def test_a_correction_without_a_reason_shows_the_error_and_saves_nothing(
     )
     assert "the numerator 5 is above the denominator 4" in response.content.decode()
     response = client.post(
+        decide_url(case, "1.3"),
+        {"kind": "corrected", "inputs.numerator": "một", "inputs.denominator": "4", "reason": "x"},
+        follow=True,
+    )
+    # the field named as the form shows it
+    assert "“Numerator” must be a number, not “một”" in card(response.content.decode(), "1.3")
+    response = client.post(
         decide_url(case, "1.1"), {"kind": "scored", "points": "abc", "reason": "x"}, follow=True
     )
     assert "Enter the score as a number, such as 7,5." in response.content.decode()

@@ -292,7 +292,16 @@ def test_a_word_for_a_number_is_refused_on_its_field(case: Case) -> None:
         "officer_a", case.answer_url("5.1"), {"inputs": {"count": "mười"}, "version": 0}
     )
     assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] == "count"
+    # named as the page shows the field (Vietnamese by default), not by its key
+    assert response.json()["errors"] == [
+        {"field": "count", "message": "“Số lượng” phải là số, không phải “mười”"}
+    ]
+    response = case.post(
+        "officer_a", case.answer_url("5.1"), {"inputs": {"count": "1,5"}, "version": 0}
+    )
+    assert response.json()["errors"] == [
+        {"field": "count", "message": "“Số lượng” phải là số nguyên"}
+    ]
     client = case.personas.client("officer_a")
     response = client.post(case.answer_url("3.3"), b"not json", content_type="application/json")
     assert response.status_code == 400

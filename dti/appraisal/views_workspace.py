@@ -54,7 +54,7 @@ from dti.assessments import uploads
 from dti.assessments.actions import Invalid
 from dti.assessments.models import Answer, Assessment, Evidence
 from dti.assessments.views_evidence import document_reference, serve_file
-from dti.assessments.views_form import inputs_for, normalise
+from dti.assessments.views_form import field_message, inputs_for, normalise
 from dti.audit.trail import Actor
 from dti.frameworks.models import Criterion
 from dti.frameworks.present import describe_rule, render_problem
@@ -464,8 +464,6 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
         ],
         "notices": general_notices,
         "messages": [],  # shown by this page itself: those about a criterion in its card
-        "kinds": Decision.Kind,
-        "asks": [(value, str(label)) for value, label in Message.Asks.choices],
     }
     # The criteria: 45 to 76 cards, drawn by Jinja2 (see dti.web.jinja).
     context["criteria"] = render_list(
@@ -473,7 +471,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
         {
             "rows": rows,
             "show": show,
-            "asks": context["asks"],
+            "asks": [(value, str(label)) for value, label in Message.Asks.choices],
             "t": _words(),
             # The same hidden field in every card's forms, made once.
             "csrf_field": format_html(
@@ -843,10 +841,19 @@ def _say(request: HttpRequest, level: int, text: str, code: str = "") -> None:
     messages.add_message(request, level, text, extra_tags=f"{CRITERION_TAG}{code}" if code else "")
 
 
-def _refused(request: HttpRequest, error: Exception, code: str = "") -> None:
+def _refused(
+    request: HttpRequest,
+    error: Exception,
+    code: str = "",
+    figures_of: tuple[Assessment, Criterion] | None = None,
+) -> None:
+    """Say why an action was refused; problems with a criterion's figures (``figures_of``) name
+    each field as the correction form shows it."""
     if isinstance(error, Invalid):
         for problem in error.problems:
             shown = render_problem(problem)
+            if figures_of is not None:
+                shown["message"] = field_message(problem, *figures_of, _lang())
             _say(request, messages.ERROR, f"{shown['where']}: {shown['message']}", code)
     else:
         _say(request, messages.ERROR, str(error), code)
@@ -877,7 +884,7 @@ def decide(request: HttpRequest, assessment_id: int, criterion_id: int) -> HttpR
             reason=form.cleaned_data["reason"],
         )
     except (AppraisalError, Invalid) as error:
-        _refused(request, error, criterion.code)
+        _refused(request, error, criterion.code, (assessment, criterion))
     else:
         score = format_points(decision.score, _lang())
         done = {

@@ -8,6 +8,7 @@ assignments and evidence counts are each read once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from dti.frameworks.present import describe_rule
 from dti.periods.deadlines import closes_at, submission_open
 from dti.scoring.engine import Result
 from dti.scoring.numbers import format_points, parse_decimal, plain
+from dti.scoring.problems import Problem
 from dti.web.jinja import render_list
 
 #: Inputs that are counts of things: "1.250" is read as 1250, as Vietnamese write it.
@@ -296,7 +298,6 @@ def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
             1 for f in framework.general_info if general.get(f["key"]) not in (None, "")
         ),
         "general_missing": any(general.get(f["key"]) in (None, "") for f in framework.general_info),
-        "show_mine": not editing.all_criteria and bool(mine),
         "can_assign": access.is_admin
         or access.is_data_officer(assessment.unit)
         or access.is_leader(assessment.unit),
@@ -314,7 +315,7 @@ def assessment_form(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "assessments/rows.jinja",
         {
             "rows": rows,
-            "show_mine": context["show_mine"],
+            "show_mine": not editing.all_criteria and bool(mine),
             "evidence_url": reverse("assessments:evidence", args=[assessment.pk]),
             "t": _words(),
         },
@@ -547,11 +548,21 @@ def problem_field(problem: Any) -> str:
     for key in ("numerator", "score", "choice"):
         if key in params:
             return key
-    if "whole number" in problem.template:
-        return "count"
     if "not applicable" in problem.template:
         return "na"
     return ""
+
+
+def field_message(problem: Problem, assessment: Assessment, criterion: Criterion, lang: str) -> str:
+    """A problem with a criterion's figures, naming the field as the page shows it ("Số lượng")
+    rather than by its key ("count"), which the API keeps."""
+    general = assessment.general_info or {}
+    labels = {f["key"]: f["label"] for f in assessment.group.framework.general_info}
+    shown = {f["key"]: f["label"] for f in inputs_for(criterion, {}, general, labels, lang)}
+    key = problem.params.get("key")
+    if key in shown:
+        problem = dataclasses.replace(problem, params={**problem.params, "key": shown[key]})
+    return problem.message(_, lang)
 
 
 def _scores(result: Result, code: str, lang: str) -> dict[str, Any]:
@@ -618,7 +629,8 @@ def save_answer(request: HttpRequest, assessment_id: int, criterion_id: int) -> 
         )
     except actions.Invalid as invalid:
         errors = [
-            {"field": problem_field(p), "message": p.message(_, lang)} for p in invalid.problems
+            {"field": problem_field(p), "message": field_message(p, assessment, criterion, lang)}
+            for p in invalid.problems
         ]
         return JsonResponse({"errors": errors}, status=400)
     except actions.NotAllowed as refused:

@@ -321,7 +321,7 @@ def check_inputs(
                 problems.append(_error(_("“%(key)s” cannot be negative"), key=key))
                 continue
             if key == "count" and number != number.to_integral_value():
-                problems.append(_error(_("“count” must be a whole number")))
+                problems.append(_error(_("“%(key)s” must be a whole number"), key=key))
                 continue
             typed[key] = number
     if typed.get("na") and not na_allowed:

@@ -14,42 +14,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import jinja2
 from django.template import engines
-from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.template.defaultfilters import date, filesizeformat, linebreaksbr
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
-from dti.scoring.numbers import format_points
+from dti.web.templatetags.dti import points
 
 
 def _shown(value: Any) -> Any:
     """What ``{{ value }}`` prints: as Django's engine does (local time, localised numbers)."""
-    if isinstance(value, str):
+    if isinstance(value, str):  # most values: nothing to do
         return value
-    if isinstance(value, datetime.datetime):
-        value = timezone.template_localtime(value)
-    return formats.localize(value)
-
-
-def _points(value: Decimal | None) -> str:
-    """Points with the decimal comma in Vietnamese, as the ``points`` filter of the templates."""
-    if value is None or value == "":
-        return ""
-    return format_points(Decimal(value), get_language() or "vi")
+    return formats.localize(timezone.template_localtime(value))
 
 
 def _date(value: datetime.date | None, format: str) -> str:
-    """Django's ``date`` filter: a moment in local time, in the given format."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.template_localtime(value)
-    return formats.date_format(value, format)
+    """Django's ``date`` filter, on a moment in local time (as Django's engine gives it)."""
+    return date(timezone.template_localtime(value), format)
 
 
 def _linebreaksbr(value: str) -> SafeString:
@@ -63,7 +48,7 @@ def environment(**options: Any) -> jinja2.Environment:
     options["undefined"] = jinja2.Undefined
     env = jinja2.Environment(finalize=_shown, **options)  # noqa: S701 - Django's backend turns autoescape on
     env.filters.update(
-        points=_points,
+        points=points,
         date=_date,
         linebreaksbr=_linebreaksbr,
         filesizeformat=filesizeformat,
